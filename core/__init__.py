@@ -1,0 +1,1 @@
+"""Shared kernel of Mediation Hub: app factory, persistence, tenancy, accounts and services."""

@@ -1,0 +1,1 @@
+"""Accounts: one global identity per person, sessions, passwords, two-factor auth."""

@@ -1,0 +1,76 @@
+"""The composition root: `create_app()` builds the app and registers every domain.
+
+Nothing in the project does work at import time; everything happens here, in order:
+configuration, extensions, request hooks, blueprints, commands.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask
+
+from core import access, api, errors, health, i18n, jobs, observability, security
+from core.accounts import sessions as account_sessions
+from core.clock import SystemClock
+from core.config import PROJECT_ROOT, ensure_instance_secrets, load_config
+from core.db import db
+from core.tenancy import install_orm_guard
+
+
+def create_app(config: dict[str, Any] | None = None) -> Flask:
+    """Build the Mediation Hub app. `config` overrides the environment (tests)."""
+    app = Flask(
+        "core",
+        instance_path=str(PROJECT_ROOT / "instance"),
+        instance_relative_config=True,
+    )
+    app.config.update(load_config(app.instance_path))
+    if config:
+        app.config.update(config)
+    ensure_instance_secrets(app.instance_path, app.config)
+
+    observability.init_app(app)
+    app.extensions["clock"] = app.config.get("CLOCK") or SystemClock()
+    install_orm_guard()
+    db.init_app(app)
+    i18n.init_app(app)
+    security.init_app(app)
+    account_sessions.init_app(app)
+    jobs.init_app(app)
+    errors.init_app(app)
+    access.init_app(app)
+    health.init_app(app)
+
+    from flask_bootstrap import Bootstrap5
+
+    Bootstrap5(app)
+    rest_api = api.init_app(app)
+    _register_domains(app, rest_api)
+    return app
+
+
+def _register_domains(app: Flask, rest_api: api.Api) -> None:
+    """Each domain registers its models, blueprints and commands."""
+    import core.accounts.views
+    import core.cli
+    import core.staff.views
+    import core.views
+    import marketplace
+    import referrals.views
+    import tenants.views
+
+    import_models()
+    app.register_blueprint(core.views.bp)
+    app.register_blueprint(core.accounts.views.bp)
+    app.register_blueprint(core.staff.views.bp)
+    app.register_blueprint(tenants.views.bp)
+    app.register_blueprint(referrals.views.bp)
+    marketplace.init_app(app, rest_api)
+    core.cli.init_app(app)
+    tenants.views.init_app(app)
+
+
+def import_models() -> None:
+    """Import every model module so the metadata holds every table (app, Alembic)."""
+    import tenants.models  # noqa: F401

@@ -1,0 +1,95 @@
+"""Configuration from the environment (twelve-factor), with safe embedded defaults.
+
+Nothing here touches the file system or the network: `load_config` only reads the
+environment; `ensure_instance_secrets` (called by the app factory) generates the
+embedded-mode secret key into `instance/` the first time it is needed.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def _bool(value: str | None, default: bool = False) -> bool:
+    if value is None or value == "":
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def load_config(instance_path: str) -> dict[str, Any]:
+    """Read the configuration from the environment."""
+    env = os.environ
+    database_url = (
+        env.get("DATABASE_URL") or f"sqlite:///{Path(instance_path) / 'mediation_hub.db'}"
+    )
+    if database_url.startswith("postgres://"):
+        database_url = "postgresql+psycopg://" + database_url.removeprefix("postgres://")
+    elif database_url.startswith("postgresql://"):
+        database_url = "postgresql+psycopg://" + database_url.removeprefix("postgresql://")
+    redis_url = env.get("REDIS_URL") or None
+    https = _bool(env.get("HTTPS"), default=False)
+    return {
+        "SECRET_KEY": env.get("SECRET_KEY"),
+        "DATABASE_URL": database_url,
+        # Role the app switches to in each transaction when it logs in as the tables'
+        # owner or a superuser (see core.db). "auto" detects it; "" never switches.
+        "DATABASE_APP_ROLE": env.get("DATABASE_APP_ROLE", "auto"),
+        "DATABASE_APP_ROLE_NAME": env.get("DATABASE_APP_ROLE_NAME", "mediation_hub_app"),
+        "REDIS_URL": redis_url,
+        # Without Redis, jobs run inline on an in-process fake Redis.
+        "JOBS_INLINE": _bool(env.get("JOBS_INLINE"), default=redis_url is None),
+        "MAIL_SERVER": env.get("MAIL_SERVER") or None,
+        "MAIL_PORT": int(env.get("MAIL_PORT", "25")),
+        "MAIL_USE_STARTTLS": _bool(env.get("MAIL_USE_STARTTLS")),
+        "MAIL_USERNAME": env.get("MAIL_USERNAME") or None,
+        "MAIL_PASSWORD": env.get("MAIL_PASSWORD") or None,
+        "MAIL_FROM": env.get("MAIL_FROM", "Mediation Hub <no-reply@mediation-hub.localhost>"),
+        "PUBLIC_BASE_URL": env.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000").rstrip("/"),
+        "LOG_LEVEL": env.get("LOG_LEVEL", "INFO"),
+        "HTTPS": https,
+        "SESSION_COOKIE_SECURE": https,
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_NAME": "mh_session",
+        "PERMANENT_SESSION_LIFETIME": timedelta(hours=12),
+        "SESSION_IDLE_TIMEOUT": timedelta(minutes=30),
+        "SESSION_ABSOLUTE_TIMEOUT": timedelta(hours=12),
+        "LOGIN_MAX_FAILURES": 5,
+        "LOGIN_LOCKOUT": timedelta(minutes=15),
+        "INVITATION_TTL": timedelta(days=7),
+        "EMAIL_TOKEN_TTL": timedelta(hours=24),
+        "RESET_TOKEN_TTL": timedelta(hours=1),
+        # Any request body above 1 MB is refused with 413 before a view sees it.
+        "MAX_CONTENT_LENGTH": 1024 * 1024,
+        "MAX_FORM_MEMORY_SIZE": 1024 * 1024,
+        "WTF_CSRF_TIME_LIMIT": None,
+        "BABEL_DEFAULT_LOCALE": "fr",
+        "BABEL_DEFAULT_TIMEZONE": "Europe/Paris",
+        "LANGUAGES": ("fr", "en"),
+        "BOOTSTRAP_SERVE_LOCAL": True,
+        "API_TITLE": "Mediation Hub API",
+        "API_VERSION": "v1",
+        "OPENAPI_VERSION": "3.1.0",
+        "OPENAPI_URL_PREFIX": "/api",
+        "OPENAPI_JSON_PATH": "openapi.json",
+        "PLATFORM_NAME": "Mediation Hub",
+    }
+
+
+def ensure_instance_secrets(instance_path: str, config: dict[str, Any]) -> None:
+    """Generate the embedded-mode secret key into `instance/` once; never in the repo."""
+    if config.get("SECRET_KEY"):
+        return
+    path = Path(instance_path)
+    path.mkdir(parents=True, exist_ok=True)
+    key_file = path / "secret_key"
+    if not key_file.exists():
+        key_file.write_text(secrets.token_urlsafe(48))
+        key_file.chmod(0o600)
+    config["SECRET_KEY"] = key_file.read_text().strip()

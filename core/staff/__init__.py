@@ -1,0 +1,1 @@
+"""The platform staff area: tenants overview, read through the audited platform scope."""

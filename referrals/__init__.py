@@ -1,0 +1,1 @@
+"""Referral partners (law firms, associations, platforms, courts) and their cases."""

@@ -1,0 +1,1 @@
+"""Mediation centers (tenants): onboarding, members and roles, settings, dashboard."""

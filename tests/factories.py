@@ -1,0 +1,161 @@
+"""factory-boy factories for every model. Tenant-owned rows are created inside their
+tenant's scope, exactly as the app does; no tenant id is ever hard-coded."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import factory
+from factory.alchemy import SQLAlchemyModelFactory
+
+from core.accounts.models import AccountToken, User, UserSession
+from core.accounts.services import hash_password
+from core.accounts.tokens import new_token
+from core.audit import AuditEvent, SecurityEvent
+from core.clock import now
+from core.db import db
+from core.tenancy import tenant_scope
+from referrals.models import Partner, PartnerKind, PartnerMembership, PartnerRole
+from tenants.models import Invitation, Membership, Role, Tenant, TenantStatus
+
+DEFAULT_PASSWORD = "correct horse battery staple"
+# Hashing with production parameters for every user would dominate the suite's time;
+# one hash is computed and shared.
+_PASSWORD_HASH: dict[str, str] = {}
+
+
+def password_hash(password: str = DEFAULT_PASSWORD) -> str:
+    if password not in _PASSWORD_HASH:
+        _PASSWORD_HASH[password] = hash_password(password)
+    return _PASSWORD_HASH[password]
+
+
+class BaseFactory(SQLAlchemyModelFactory):
+    class Meta:
+        abstract = True
+        sqlalchemy_session_factory = lambda: db.session  # noqa: E731
+        sqlalchemy_session_persistence = "commit"
+
+
+class TenantOwnedFactory(BaseFactory):
+    class Meta:
+        abstract = True
+
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        tenant = kwargs.get("tenant")
+        tenant_id = tenant.id if tenant is not None else kwargs.get("tenant_id")
+        with tenant_scope(tenant_id):
+            if tenant is not None:
+                kwargs.pop("tenant")
+                kwargs["tenant_id"] = tenant.id
+            return super()._create(model_class, *args, **kwargs)
+
+
+class UserFactory(BaseFactory):
+    class Meta:
+        model = User
+
+    email = factory.Sequence(lambda n: f"user{n}@example.org")
+    name = factory.Faker("name", locale="fr_FR")
+    password_hash = factory.LazyFunction(password_hash)
+    locale = "fr"
+    email_verified_at = factory.LazyFunction(now)
+
+
+class UserSessionFactory(BaseFactory):
+    class Meta:
+        model = UserSession
+
+    user = factory.SubFactory(UserFactory)
+    token_hash = factory.LazyFunction(lambda: new_token()[1])
+
+
+class AccountTokenFactory(BaseFactory):
+    class Meta:
+        model = AccountToken
+
+    user = factory.SubFactory(UserFactory)
+    purpose = "reset_password"
+    token_hash = factory.LazyFunction(lambda: new_token()[1])
+    expires_at = factory.LazyFunction(now)
+
+
+class TenantFactory(BaseFactory):
+    class Meta:
+        model = Tenant
+
+    slug = factory.Sequence(lambda n: f"centre-{n}")
+    legal_name = factory.Sequence(lambda n: f"Centre de médiation {n}")
+    registration_number = factory.Sequence(lambda n: f"{81234567800000 + n:014d}")
+    country = "FR"
+    locale = "fr"
+    timezone = "Europe/Paris"
+    status = TenantStatus.ACTIVE
+    activated_at = factory.LazyFunction(now)
+
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        # RLS lets a center be created only inside its own scope.
+        import uuid
+
+        kwargs.setdefault("id", uuid.uuid4())
+        with tenant_scope(kwargs["id"]):
+            return super()._create(model_class, *args, **kwargs)
+
+
+class MembershipFactory(TenantOwnedFactory):
+    class Meta:
+        model = Membership
+
+    tenant = factory.SubFactory(TenantFactory)
+    user = factory.SubFactory(UserFactory)
+    role = Role.CASE_MANAGER
+
+
+class InvitationFactory(TenantOwnedFactory):
+    class Meta:
+        model = Invitation
+
+    tenant = factory.SubFactory(TenantFactory)
+    email = factory.Sequence(lambda n: f"invitee{n}@example.org")
+    role = Role.MEDIATOR
+    token_hash = factory.LazyFunction(lambda: new_token()[1])
+    expires_at = factory.LazyFunction(lambda: now() + timedelta(days=7))
+
+
+class AuditEventFactory(TenantOwnedFactory):
+    class Meta:
+        model = AuditEvent
+
+    tenant = factory.SubFactory(TenantFactory)
+    action = "member.role_changed"
+    object_type = "membership"
+    details = factory.LazyFunction(dict)
+
+
+class SecurityEventFactory(BaseFactory):
+    class Meta:
+        model = SecurityEvent
+
+    action = "login.failed"
+    details = factory.LazyFunction(dict)
+
+
+class PartnerFactory(BaseFactory):
+    class Meta:
+        model = Partner
+
+    slug = factory.Sequence(lambda n: f"partenaire-{n}")
+    name = factory.Sequence(lambda n: f"Cabinet partenaire {n}")
+    kind = PartnerKind.LAW_FIRM
+    country = "FR"
+
+
+class PartnerMembershipFactory(BaseFactory):
+    class Meta:
+        model = PartnerMembership
+
+    partner = factory.SubFactory(PartnerFactory)
+    user = factory.SubFactory(UserFactory)
+    role = PartnerRole.ADMIN
