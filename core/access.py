@@ -42,10 +42,25 @@ class Workspace:
 
 
 Resolver = Callable[[str, Any], Workspace | None]
+Lister = Callable[[Any], list[Workspace]]
 
 
 def register_resolver(app: Flask, kind: str, resolver: Resolver) -> None:
+    """`resolver(reference, user)` returns the user's Workspace for the slug, or None."""
     app.extensions.setdefault("workspace_resolvers", {})[kind] = resolver
+
+
+def register_lister(app: Flask, lister: Lister) -> None:
+    """`lister(user)` returns every workspace of that kind the user belongs to."""
+    app.extensions.setdefault("workspace_listers", []).append(lister)
+
+
+def workspaces_of(user: Any) -> list[Workspace]:
+    """All the centers and partner organisations `user` belongs to, by name."""
+    found: list[Workspace] = []
+    for lister in current_app.extensions.get("workspace_listers", []):
+        found.extend(lister(user))
+    return sorted(found, key=lambda w: (w.kind, w.name.lower()))
 
 
 def access(kind: AccessClass, roles: Iterable[str] | None = None) -> Callable:
