@@ -73,4 +73,7 @@ def _register_domains(app: Flask, rest_api: api.Api) -> None:
 
 def import_models() -> None:
     """Import every model module so the metadata holds every table (app, Alembic)."""
+    import core.accounts.models  # noqa: F401
+    import core.audit  # noqa: F401
+    import referrals.models  # noqa: F401
     import tenants.models  # noqa: F401
