@@ -63,8 +63,13 @@ def workspaces_of(user: Any) -> list[Workspace]:
     return sorted(found, key=lambda w: (w.kind, w.name.lower()))
 
 
-def access(kind: AccessClass, roles: Iterable[str] | None = None) -> Callable:
-    """Declare a view's access class (and, for workspaces, the roles allowed)."""
+def access(
+    kind: AccessClass, roles: Iterable[str] | None = None, *, staff: bool = False
+) -> Callable:
+    """Declare a view's access class (and, for workspaces, the roles allowed).
+
+    `staff=True` restricts an `own` route to platform staff; others get 404.
+    """
     if kind not in ACCESS_CLASSES:
         raise ValueError(f"unknown access class {kind!r}")
     allowed = frozenset(str(r) for r in roles) if roles else None
@@ -76,6 +81,8 @@ def access(kind: AccessClass, roles: Iterable[str] | None = None) -> Callable:
                 return view(*args, **kwargs)
             if not current_user.is_authenticated:
                 return current_app.login_manager.unauthorized()
+            if staff and not current_user.is_staff:
+                abort(404)
             if kind in ("tenant", "partner"):
                 denied = _enter_workspace(kind, allowed)
                 if denied is not None:
@@ -84,6 +91,7 @@ def access(kind: AccessClass, roles: Iterable[str] | None = None) -> Callable:
 
         wrapper.access_class = kind  # type: ignore[attr-defined]
         wrapper.access_roles = allowed  # type: ignore[attr-defined]
+        wrapper.access_staff = staff  # type: ignore[attr-defined]
         return wrapper
 
     return decorator

@@ -54,17 +54,17 @@ def _register_domains(app: Flask, rest_api: api.Api) -> None:
     """Each domain registers its models, blueprints and commands."""
     import core.accounts.views
     import core.cli
-    import core.staff.views
     import core.views
     import marketplace
     import referrals.views
+    import tenants.staff
     import tenants.views
 
     import_models()
     app.register_blueprint(core.views.bp)
     app.register_blueprint(core.accounts.views.bp)
-    app.register_blueprint(core.staff.views.bp)
     app.register_blueprint(tenants.views.bp)
+    app.register_blueprint(tenants.staff.bp)
     app.register_blueprint(referrals.views.bp)
     marketplace.init_app(app, rest_api)
     core.cli.init_app(app)
@@ -73,7 +73,7 @@ def _register_domains(app: Flask, rest_api: api.Api) -> None:
 
 def import_models() -> None:
     """Import every model module so the metadata holds every table (app, Alembic)."""
-    import core.accounts.models  # noqa: F401
+    import core.accounts.models
     import core.audit  # noqa: F401
     import referrals.models  # noqa: F401
     import tenants.models  # noqa: F401

@@ -21,7 +21,7 @@ class StrictForm(FlaskForm):
         valid = super().validate(extra_validators=extra_validators)
         if self.is_submitted():
             declared = {field.name for field in self} | ALWAYS_ALLOWED
-            unexpected = sorted(set(request.form) - declared) + sorted(set(request.files) - declared)
+            unexpected = sorted((set(request.form) | set(request.files)) - declared)
             if unexpected:
                 self.form_errors.append(
                     _l("Unexpected field(s): %(names)s", names=", ".join(unexpected[:5]))

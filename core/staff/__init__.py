@@ -1,1 +1,0 @@
-"""The platform staff area: tenants overview, read through the audited platform scope."""
