@@ -163,9 +163,9 @@ class Client(FlaskClient):
     def csrf_token(self) -> str:
         """The session's CSRF token, read from a page as a browser would."""
         if self._csrf is None:
-            page = self.get("/login").get_data(as_text=True)
+            page = self.get("/", follow_redirects=True).get_data(as_text=True)
             match = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page)
-            assert match, "no CSRF token on the sign-in page"
+            assert match, "no CSRF token on the page"
             self._csrf = match.group(1)
         return self._csrf
 

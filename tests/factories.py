@@ -66,16 +66,20 @@ class UserFactory(BaseFactory):
 class UserSessionFactory(BaseFactory):
     class Meta:
         model = UserSession
+        exclude = ("user",)
 
     user = factory.SubFactory(UserFactory)
+    user_id = factory.SelfAttribute("user.id")
     token_hash = factory.LazyFunction(lambda: new_token()[1])
 
 
 class AccountTokenFactory(BaseFactory):
     class Meta:
         model = AccountToken
+        exclude = ("user",)
 
     user = factory.SubFactory(UserFactory)
+    user_id = factory.SelfAttribute("user.id")
     purpose = "reset_password"
     token_hash = factory.LazyFunction(lambda: new_token()[1])
     expires_at = factory.LazyFunction(now)

@@ -1,0 +1,65 @@
+"""A live server on loopback, a job drainer, and Debian's Chromium driven by Playwright."""
+
+from __future__ import annotations
+
+import contextvars
+import shutil
+import threading
+from collections.abc import Iterator
+
+import pytest
+from werkzeug.serving import make_server
+
+from core import jobs
+from tests.conftest import missing_service
+
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+@pytest.fixture
+def live_server(app) -> Iterator[str]:
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    base_url = f"http://127.0.0.1:{server.server_port}"
+    app.config["PUBLIC_BASE_URL"] = base_url
+    serving = threading.Thread(target=server.serve_forever, daemon=True)
+    serving.start()
+    stop = threading.Event()
+    drainer = None
+    if not app.config["JOBS_INLINE"]:
+        # On real Redis a worker runs beside the server, as in production.
+        def drain() -> None:
+            while not stop.wait(0.2):
+                contextvars.Context().run(jobs.run_pending, app)
+
+        drainer = threading.Thread(target=drain, daemon=True)
+        drainer.start()
+    yield base_url
+    stop.set()
+    server.shutdown()
+    serving.join(timeout=10)
+    if drainer:
+        drainer.join(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def browser():
+    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
+    if chromium is None:
+        missing_service("Chromium (apt-get install chromium)")
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:  # pragma: no cover - dev extras not installed
+        missing_service("Playwright (pip install playwright)")
+    with sync_playwright() as playwright:
+        instance = playwright.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
+        yield instance
+        instance.close()
