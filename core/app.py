@@ -54,9 +54,12 @@ def _register_domains(app: Flask, rest_api: api.Api) -> None:
     """Each domain registers its models, blueprints and commands."""
     import core.accounts.views
     import core.cli
+    import core.demo
     import core.views
     import marketplace
+    import referrals.demo
     import referrals.views
+    import tenants.demo
     import tenants.staff
     import tenants.views
 
@@ -69,6 +72,10 @@ def _register_domains(app: Flask, rest_api: api.Api) -> None:
     marketplace.init_app(app, rest_api)
     core.cli.init_app(app)
     tenants.views.init_app(app)
+    referrals.views.init_app(app)
+    # Centers first: the partners' seeder reuses its demo-user helper.
+    core.demo.register(tenants.demo.seed)
+    core.demo.register(referrals.demo.seed)
 
 
 def import_models() -> None:

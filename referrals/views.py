@@ -2,11 +2,21 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, g
+from flask import Blueprint, Flask, g, render_template
+from flask_babel import lazy_gettext as _l
 
-from core.access import access
+from core.access import access, register_lister, register_resolver
+from referrals import services
 
 bp = Blueprint("referrals", __name__, template_folder="templates")
+
+KIND_LABELS = {
+    "law_firm": _l("Law firm"),
+    "association": _l("Association"),
+    "legal_platform": _l("Legal platform"),
+    "court": _l("Court"),
+    "company": _l("Company"),
+}
 
 
 @bp.url_value_preprocessor
@@ -24,5 +34,17 @@ def _add_slug(endpoint, values):
 
 @bp.get("/p/<partner_slug>/")
 @access("partner")
-def dashboard():
-    return "partner"
+def dashboard() -> str:
+    partner = g.workspace.obj
+    return render_template(
+        "referrals/dashboard.html",
+        partner=partner,
+        kind_label=KIND_LABELS.get(partner.kind.value, partner.kind.value),
+        members=services.members(partner.id),
+    )
+
+
+def init_app(app: Flask) -> None:
+    """Register the partner workspace resolver and lister."""
+    register_resolver(app, "partner", services.resolve_workspace)
+    register_lister(app, services.list_workspaces)

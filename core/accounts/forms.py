@@ -1,0 +1,133 @@
+"""Account forms. Every field has a length limit: nothing unbounded reaches a service
+(argon2 in particular costs more with longer input)."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import EmailField, PasswordField, SelectChoice, SelectField, StringField
+from wtforms.validators import DataRequired, Email, EqualTo, Length, Regexp
+
+from core.accounts.services import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH
+
+EMAIL_MAX = 254  # RFC 5321 path limit, and the users.email column
+NAME_MAX = 120  # the users.name column
+
+# Language names are written in their own language, so they are not translated.
+LANGUAGE_CHOICES = [SelectChoice("fr", "Français"), SelectChoice("en", "English")]
+
+
+def _digits_only(value: str | None) -> str | None:
+    # Authenticator apps show "123 456"; people type it as they see it.
+    return "".join(value.split()) if value else value
+
+
+def _new_password_fields() -> tuple[PasswordField, PasswordField]:
+    password = PasswordField(
+        _l("New password"),
+        validators=[
+            DataRequired(),
+            Length(
+                min=MIN_PASSWORD_LENGTH,
+                max=MAX_PASSWORD_LENGTH,
+                # Length fills in min and max itself.
+                message=_l("Use between %(min)d and %(max)d characters."),
+            ),
+        ],
+        render_kw={"autocomplete": "new-password"},
+        description=_l(
+            "At least %(min)d characters. A few unrelated words are easy to remember.",
+            min=MIN_PASSWORD_LENGTH,
+        ),
+    )
+    confirm = PasswordField(
+        _l("Confirm the new password"),
+        validators=[
+            DataRequired(),
+            Length(max=MAX_PASSWORD_LENGTH),
+            EqualTo("password", message=_l("The two passwords do not match.")),
+        ],
+        render_kw={"autocomplete": "new-password"},
+    )
+    return password, confirm
+
+
+def _code_field() -> StringField:
+    return StringField(
+        _l("6-digit code"),
+        filters=[_digits_only],
+        validators=[
+            DataRequired(),
+            Length(max=6),
+            Regexp(r"^\d{6}$", message=_l("Enter the 6 digits shown by your app.")),
+        ],
+        render_kw={
+            "autocomplete": "one-time-code",
+            "inputmode": "numeric",
+            "maxlength": 7,
+            "size": 8,
+        },
+    )
+
+
+class LoginForm(FlaskForm):
+    email = EmailField(
+        _l("Email address"),
+        validators=[DataRequired(), Length(max=EMAIL_MAX)],
+        render_kw={"autocomplete": "username", "autofocus": True},
+    )
+    password = PasswordField(
+        _l("Password"),
+        validators=[DataRequired(), Length(max=MAX_PASSWORD_LENGTH)],
+        render_kw={"autocomplete": "current-password"},
+    )
+
+
+class TwoFactorLoginForm(FlaskForm):
+    code = _code_field()
+
+
+class EmailForm(FlaskForm):
+    """Forgotten password and new verification link: only an address."""
+
+    email = EmailField(
+        _l("Email address"),
+        validators=[DataRequired(), Length(max=EMAIL_MAX), Email()],
+        render_kw={"autocomplete": "email"},
+    )
+
+
+class ResetPasswordForm(FlaskForm):
+    password, confirm = _new_password_fields()
+
+
+class ProfileForm(FlaskForm):
+    name = StringField(
+        _l("Full name"),
+        validators=[DataRequired(), Length(max=NAME_MAX)],
+        filters=[lambda v: v.strip() if v else v],
+        render_kw={"autocomplete": "name"},
+    )
+    locale = SelectField(_l("Preferred language"), choices=LANGUAGE_CHOICES)
+
+
+class ChangePasswordForm(FlaskForm):
+    current_password = PasswordField(
+        _l("Current password"),
+        validators=[DataRequired(), Length(max=MAX_PASSWORD_LENGTH)],
+        render_kw={"autocomplete": "current-password"},
+    )
+    password, confirm = _new_password_fields()
+
+
+class EnableTwoFactorForm(FlaskForm):
+    code = _code_field()
+
+
+class DisableTwoFactorForm(FlaskForm):
+    password = PasswordField(
+        _l("Current password"),
+        validators=[DataRequired(), Length(max=MAX_PASSWORD_LENGTH)],
+        render_kw={"autocomplete": "current-password"},
+    )
+    code = _code_field()

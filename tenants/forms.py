@@ -1,0 +1,245 @@
+"""Web forms of the center pages: they parse and check input shape; the services hold
+the rules (uniqueness, roles) and answer with field errors the views attach here."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from babel import Locale
+from flask_babel import get_locale
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    DateField,
+    EmailField,
+    PasswordField,
+    SelectField,
+    StringField,
+)
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import (
+    DataRequired,
+    Email,
+    EqualTo,
+    InputRequired,
+    Length,
+    Optional,
+    Regexp,
+    ValidationError,
+)
+
+from core.accounts.services import MIN_PASSWORD_LENGTH
+from core.forms import StrictForm
+from tenants.models import Role
+from tenants.services import registration_problem, slug_problem, time_zones
+
+# Codes Babel knows that are not ISO 3166-1 alpha-2 countries (regions, reserved codes).
+_NOT_COUNTRIES = frozenset(
+    {"AC", "CP", "CQ", "DG", "EA", "EU", "EZ", "IC", "QO", "TA", "UN", "XA", "XB", "XK", "ZZ"}
+)
+LANGUAGE_CHOICES = [SelectChoice("fr", "Français"), SelectChoice("en", "English")]
+PASSWORD_MAX = 128
+_PASSWORD_LENGTH = _l("Use %(min)d to %(max)d characters.")
+
+
+def country_choices() -> list[SelectChoice]:
+    """ISO 3166 alpha-2 countries, named and sorted in the page's language."""
+    territories = Locale.parse(str(get_locale() or "fr")).territories
+    countries = [
+        SelectChoice(code, name)
+        for code, name in territories.items()
+        if len(code) == 2 and code.isalpha() and code not in _NOT_COUNTRIES
+    ]
+    return sorted(countries, key=lambda c: c.label.casefold())
+
+
+def role_choices(include_owner: bool = True) -> list[SelectChoice]:
+    from core.views import ROLE_LABELS
+
+    return [
+        SelectChoice(r.value, ROLE_LABELS[r.value])
+        for r in Role
+        if include_owner or r != Role.OWNER
+    ]
+
+
+def _strip(value: str | None) -> str | None:
+    return value.strip() if isinstance(value, str) else value
+
+
+def _lower(value: str | None) -> str | None:
+    return value.strip().lower() if isinstance(value, str) else value
+
+
+class _CenterIdentity:
+    """Shared by sign-up and settings: the registration number depends on the country."""
+
+    def validate_registration_number(self, field: StringField) -> None:
+        problem = registration_problem(field.data or "", self.country.data or "")  # type: ignore[attr-defined]
+        if problem:
+            raise ValidationError(str(problem))
+
+
+def _setup_identity_choices(form: Any) -> None:
+    form.country.choices = country_choices()
+    form.timezone.choices = [SelectChoice(tz, tz.replace("_", " ")) for tz in time_zones()]
+
+
+class SignupForm(_CenterIdentity, StrictForm):
+    legal_name = StringField(
+        _l("Center legal name"), filters=[_strip], validators=[DataRequired(), Length(2, 200)]
+    )
+    slug = StringField(
+        _l("Web address"),
+        filters=[_lower],
+        validators=[Optional(), Length(max=63)],
+        description=_l("Leave empty to derive it from the name."),
+    )
+    registration_number = StringField(
+        _l("Registration number (SIRET)"),
+        filters=[_strip],
+        validators=[DataRequired(), Length(max=20)],
+        description=_l("14 digits for a French center; up to 14 letters and digits elsewhere."),
+    )
+    country = SelectField(_l("Country"), default="FR", validators=[DataRequired()])
+    locale = SelectField(_l("Language of the center"), choices=LANGUAGE_CHOICES, default="fr")
+    timezone = SelectField(_l("Time zone"), default="Europe/Paris", validators=[DataRequired()])
+    owner_name = StringField(
+        _l("Your full name"), filters=[_strip], validators=[DataRequired(), Length(2, 120)]
+    )
+    email = EmailField(
+        _l("Your work email"),
+        filters=[_lower],
+        validators=[DataRequired(), Email(), Length(max=254)],
+    )
+    password = PasswordField(
+        _l("Password"),
+        validators=[DataRequired(), Length(MIN_PASSWORD_LENGTH, PASSWORD_MAX, _PASSWORD_LENGTH)],
+        description=_l("At least %(n)d characters.", n=MIN_PASSWORD_LENGTH),
+    )
+    password_confirm = PasswordField(
+        _l("Confirm the password"),
+        validators=[
+            DataRequired(),
+            Length(max=PASSWORD_MAX),
+            EqualTo("password", message=_l("The two passwords differ.")),
+        ],
+    )
+    accept_terms = BooleanField(
+        _l("I accept the terms of service and the data processing agreement"),
+        validators=[DataRequired(message=_l("Please accept the terms to continue."))],
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        _setup_identity_choices(self)
+        if not self.is_submitted():
+            self.locale.data = self.locale.data or str(get_locale() or "fr")
+
+    def validate_slug(self, field: StringField) -> None:
+        if field.data and not field.errors:
+            problem = slug_problem(field.data)
+            if problem:
+                raise ValidationError(str(problem))
+
+
+class SettingsForm(_CenterIdentity, StrictForm):
+    legal_name = StringField(
+        _l("Center legal name"), filters=[_strip], validators=[DataRequired(), Length(2, 200)]
+    )
+    registration_number = StringField(
+        _l("Registration number (SIRET)"),
+        filters=[_strip],
+        validators=[DataRequired(), Length(max=20)],
+    )
+    country = SelectField(_l("Country"), validators=[DataRequired()])
+    locale = SelectField(_l("Language of the center"), choices=LANGUAGE_CHOICES)
+    timezone = SelectField(_l("Time zone"), validators=[DataRequired()])
+    require_2fa_for_admins = BooleanField(
+        _l("Require two-factor authentication for owners and administrators")
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        _setup_identity_choices(self)
+
+
+class InviteForm(StrictForm):
+    email = EmailField(
+        _l("Email"), filters=[_lower], validators=[DataRequired(), Email(), Length(max=254)]
+    )
+    role = SelectField(_l("Role"), default=Role.MEDIATOR.value, validators=[InputRequired()])
+
+    def __init__(self, *args: Any, include_owner: bool = True, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.role.choices = role_choices(include_owner)
+
+
+class RoleForm(StrictForm):
+    role = SelectField(_l("Role"), validators=[InputRequired()])
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.role.choices = role_choices()
+
+
+class ConfirmForm(StrictForm):
+    """A button-only form (remove, revoke, resend): CSRF and nothing else."""
+
+
+class JoinForm(StrictForm):
+    name = StringField(
+        _l("Your full name"), filters=[_strip], validators=[DataRequired(), Length(2, 120)]
+    )
+    password = PasswordField(
+        _l("Choose a password"),
+        validators=[DataRequired(), Length(MIN_PASSWORD_LENGTH, PASSWORD_MAX, _PASSWORD_LENGTH)],
+        description=_l("At least %(n)d characters.", n=MIN_PASSWORD_LENGTH),
+    )
+    password_confirm = PasswordField(
+        _l("Confirm the password"),
+        validators=[
+            DataRequired(),
+            Length(max=PASSWORD_MAX),
+            EqualTo("password", message=_l("The two passwords differ.")),
+        ],
+    )
+    locale = SelectField(_l("Language"), choices=LANGUAGE_CHOICES)
+
+
+# --- audit log filters (a GET form: no CSRF, it changes nothing) -----------------------
+
+ACTION_LABELS: dict[str, Any] = {
+    "center.created": _l("Center created"),
+    "center.activated": _l("Center activated"),
+    "center.updated": _l("Settings changed"),
+    "member.role_changed": _l("Role changed"),
+    "member.removed": _l("Member removed"),
+    "invitation.created": _l("Invitation sent"),
+    "invitation.resent": _l("Invitation sent again"),
+    "invitation.revoked": _l("Invitation revoked"),
+    "invitation.accepted": _l("Invitation accepted"),
+}
+
+
+class AuditFilterForm(FlaskForm):
+    class Meta:
+        csrf = False
+
+    action = SelectField(_l("Action"), validators=[Optional()])
+    member = SelectField(_l("Member"), validators=[Optional()])
+    since = DateField(_l("From"), validators=[Optional()])
+    until = DateField(_l("To"), validators=[Optional()])
+    before = StringField(validators=[Optional(), Length(max=40), Regexp(r"^[0-9T:.+\- ]+$")])
+
+    def __init__(self, *args: Any, members: list[tuple[str, str]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        actions = [SelectChoice(value, label) for value, label in ACTION_LABELS.items()]
+        self.action.choices = [SelectChoice("", _l("All actions")), *actions]
+        people = [SelectChoice(value, label) for value, label in members]
+        self.member.choices = [SelectChoice("", _l("All members")), *people]
+
+    def validate_until(self, field: DateField) -> None:
+        if field.data and self.since.data and field.data < self.since.data:
+            raise ValidationError(str(_l("The end date is before the start date.")))
