@@ -12,7 +12,7 @@ from typing import Any
 
 from flask import g, has_request_context, request
 from flask_login import current_user
-from sqlalchemy import JSON, ForeignKey, String, select
+from sqlalchemy import JSON, ForeignKey, String, and_, or_, select
 from sqlalchemy.orm import Mapped, mapped_column
 
 from core.db import Base, IdMixin, db, utcnow
@@ -120,9 +120,11 @@ def tenant_events(
     since: datetime | None = None,
     until: datetime | None = None,
     limit: int = 50,
-    before: datetime | None = None,
+    before: AuditEvent | None = None,
 ) -> list[AuditEvent]:
-    """The current tenant's audit log, newest first, filtered."""
+    """The current tenant's audit log, newest first, filtered; `before` is the last event
+    of the previous page (a keyset cursor on (created_at, id): events written in the same
+    instant are neither skipped nor repeated)."""
     query = select(AuditEvent).order_by(AuditEvent.created_at.desc(), AuditEvent.id.desc())
     if action:
         query = query.where(AuditEvent.action == action)
@@ -132,6 +134,11 @@ def tenant_events(
         query = query.where(AuditEvent.created_at >= since)
     if until:
         query = query.where(AuditEvent.created_at < until)
-    if before:
-        query = query.where(AuditEvent.created_at < before)
+    if before is not None:
+        query = query.where(
+            or_(
+                AuditEvent.created_at < before.created_at,
+                and_(AuditEvent.created_at == before.created_at, AuditEvent.id < before.id),
+            )
+        )
     return list(db.session.scalars(query.limit(limit)))

@@ -49,8 +49,15 @@ def seed() -> Logins:
 
 
 def describe(logins: Logins) -> str:
-    lines = ["Demo logins (password reset on first run only):"]
-    for user in logins["users"]:
-        where = user.get("center") or user.get("partner") or "platform"
-        lines.append(f"  {user['email']:<42} {user['password']:<20} {user['role']:<13} {where}")
+    """The logins as an aligned table for the terminal."""
+    rows = [
+        (u["email"], u["password"], u["role"], u.get("center") or u.get("partner") or "platform")
+        for u in logins["users"]
+    ]
+    widths = [max(len(row[i]) for row in rows) for i in range(3)] if rows else [0, 0, 0]
+    lines = ["Demo logins (passwords generated on the first run, kept in instance/demo.json):"]
+    for email, password, role, where in rows:
+        lines.append(
+            f"  {email:<{widths[0]}}  {password:<{widths[1]}}  {role:<{widths[2]}}  {where}"
+        )
     return "\n".join(lines)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Flask, current_app, request, session
+from flask import Flask, current_app, has_request_context, request, session
 from flask_babel import Babel
 from flask_login import current_user
 
@@ -11,6 +11,9 @@ from core.config import PROJECT_ROOT
 
 def select_locale() -> str:
     languages = current_app.config["LANGUAGES"]
+    if not has_request_context():
+        # Jobs and CLI commands choose their language explicitly (force_locale).
+        return current_app.config["BABEL_DEFAULT_LOCALE"]
     chosen = session.get("locale")
     if current_user and current_user.is_authenticated and current_user.locale in languages:
         return current_user.locale

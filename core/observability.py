@@ -44,6 +44,8 @@ def configure_logging(level: str) -> None:
     handler._mediation_hub = True  # type: ignore[attr-defined]
     root.addHandler(handler)
     root.setLevel(level)
+    # Alembic announces each of its plugins at INFO on every command; keep its real news.
+    logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
 
 
 def init_app(app: Flask) -> None:

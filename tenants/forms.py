@@ -19,13 +19,13 @@ from wtforms import (
 )
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import (
+    UUID,
     DataRequired,
     Email,
     EqualTo,
     InputRequired,
     Length,
     Optional,
-    Regexp,
     ValidationError,
 )
 
@@ -231,7 +231,8 @@ class AuditFilterForm(FlaskForm):
     member = SelectField(_l("Member"), validators=[Optional()])
     since = DateField(_l("From"), validators=[Optional()])
     until = DateField(_l("To"), validators=[Optional()])
-    before = StringField(validators=[Optional(), Length(max=40), Regexp(r"^[0-9T:.+\- ]+$")])
+    # The id of the last event of the previous page (see services.audit_page).
+    before = StringField(validators=[Optional(), Length(max=36), UUID()])
 
     def __init__(self, *args: Any, members: list[tuple[str, str]], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

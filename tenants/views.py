@@ -265,27 +265,26 @@ def _day_start(day: Any, zone: ZoneInfo) -> datetime:
 def audit_log() -> Page:
     people = sorted((str(m.user_id), m.user.name) for m in services.members())
     form = AuditFilterForm(request.args, members=people)
-    before = None
-    if form.validate() and form.before.data:
-        try:
-            before = datetime.fromisoformat(form.before.data)
-        except ValueError:
-            form.before.errors = [_("This page link is broken.")]
-    if form.errors or (before is not None and before.tzinfo is None):
+    form.validate()
+    if form.errors:
         return render_template("tenants/audit_log.html", form=form, events=[]), 422
     zone = ZoneInfo(_center().timezone)
-    events, older, names = services.audit_page(
-        action=form.action.data or None,
-        actor_id=uuid.UUID(form.member.data) if form.member.data else None,
-        since=_day_start(form.since.data, zone) if form.since.data else None,
-        # The end date is inclusive: up to the start of the next day.
-        until=_day_start(form.until.data + timedelta(days=1), zone) if form.until.data else None,
-        before=before,
-    )
+    try:
+        events, older, names = services.audit_page(
+            action=form.action.data or None,
+            actor_id=uuid.UUID(form.member.data) if form.member.data else None,
+            since=_day_start(form.since.data, zone) if form.since.data else None,
+            # The end date is inclusive: up to the start of the next day.
+            until=_day_start(form.until.data + timedelta(days=1), zone)
+            if form.until.data
+            else None,
+            before=uuid.UUID(form.before.data) if form.before.data else None,
+        )
+    except LookupError:
+        form.before.errors = [_("This page link is broken.")]
+        return render_template("tenants/audit_log.html", form=form, events=[]), 422
     older_args = {k: v for k, v in request.args.items() if k != "before" and v}
-    older_url = (
-        url_for("tenants.audit_log", before=older.isoformat(), **older_args) if older else None
-    )
+    older_url = url_for("tenants.audit_log", before=older, **older_args) if older else None
     return render_template(
         "tenants/audit_log.html", form=form, events=events, names=names, older_url=older_url
     )

@@ -30,6 +30,7 @@ from core.app import create_app, import_models
 from core.clock import FrozenClock
 from core.db import Base, db
 from core.tenancy import scoped
+from tests.factories import DEFAULT_PASSWORD
 
 MISSING = "missing service"
 
@@ -175,6 +176,15 @@ class Client(FlaskClient):
 
     def forget_csrf(self) -> None:
         self._csrf = None
+
+    def sign_in(self, email: str, password: str = DEFAULT_PASSWORD, url: str = "/login"):
+        """Post the sign-in form; signing in renews the session, CSRF token included."""
+        response = self.post_form(url, {"email": email, "password": password})
+        self.forget_csrf()
+        return response
+
+    def is_signed_in(self) -> bool:
+        return self.get("/account/workspaces").status_code == 200
 
     def open(self, *args, **kwargs):
         response = contextvars.Context().run(super().open, *args, **kwargs)

@@ -121,20 +121,27 @@ def audit_page(
     actor_id: uuid.UUID | None = None,
     since: datetime | None = None,
     until: datetime | None = None,
-    before: datetime | None = None,
-) -> tuple[list[audit.AuditEvent], datetime | None, dict[uuid.UUID, str]]:
-    """One page of the audit log (newest first), the cursor of the next (older) page,
-    and the names of the actors on it."""
+    before: uuid.UUID | None = None,
+) -> tuple[list[audit.AuditEvent], uuid.UUID | None, dict[uuid.UUID, str]]:
+    """One page of the audit log (newest first), the cursor of the next (older) page
+    (the id of this page's last event), and the names of the actors on it.
+
+    Raises LookupError when `before` is not an event of this center."""
+    cursor = None
+    if before is not None:
+        cursor = db.session.get(audit.AuditEvent, before)
+        if cursor is None:
+            raise LookupError(before)
     rows = audit.tenant_events(
         action=action,
         actor_id=actor_id,
         since=since,
         until=until,
-        before=before,
+        before=cursor,
         limit=AUDIT_PAGE_SIZE + 1,  # one more tells whether an older page exists
     )
     events, more = rows[:AUDIT_PAGE_SIZE], len(rows) > AUDIT_PAGE_SIZE
-    return events, (events[-1].created_at if more else None), actor_names(events)
+    return events, (events[-1].id if more else None), actor_names(events)
 
 
 def actor_names(events: list[audit.AuditEvent]) -> dict[uuid.UUID, str]:

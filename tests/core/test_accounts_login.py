@@ -17,18 +17,8 @@ from tests.factories import DEFAULT_PASSWORD, UserFactory
 COOKIE = "mh_session"
 
 
-def sign_in(client, email: str, password: str = DEFAULT_PASSWORD, url: str = "/login"):
-    response = client.post_form(url, {"email": email, "password": password})
-    client.forget_csrf()  # signing in renews the session, CSRF token included
-    return response
-
-
 def events(action: str) -> list[SecurityEvent]:
     return list(db.session.scalars(select(SecurityEvent).where(SecurityEvent.action == action)))
-
-
-def is_signed_in(client) -> bool:
-    return client.get("/account/workspaces").status_code == 200
 
 
 def cookie_data(app, client) -> dict:
@@ -54,29 +44,29 @@ def workspace(kind: str = "tenant", slug: str = "centre-a", role: str = "admin")
 def test_a_user_with_one_center_lands_on_its_dashboard(client, listed):
     user = UserFactory()
     listed[user.id] = [workspace("tenant", "centre-a")]
-    response = sign_in(client, user.email)
+    response = client.sign_in(user.email)
     assert response.status_code == 303
     assert response.location == "/c/centre-a/"
-    assert is_signed_in(client)
+    assert client.is_signed_in()
     assert len(events("login.succeeded")) == 1
 
 
 def test_a_user_with_one_partner_lands_on_its_portal(client, listed):
     user = UserFactory()
     listed[user.id] = [workspace("partner", "cabinet-b", "referrer")]
-    assert sign_in(client, user.email).location == "/p/cabinet-b/"
+    assert client.sign_in(user.email).location == "/p/cabinet-b/"
 
 
 def test_a_user_with_several_or_no_workspaces_lands_on_the_list(app, client, listed):
     several, none = UserFactory(), UserFactory()
     listed[several.id] = [workspace("tenant", "centre-a"), workspace("partner", "cabinet-b")]
-    assert sign_in(client, several.email).location == "/account/workspaces"
+    assert client.sign_in(several.email).location == "/account/workspaces"
     page = client.get("/account/workspaces").get_data(as_text=True)
     assert 'href="/c/centre-a/"' in page and 'href="/p/cabinet-b/"' in page
     assert "Administrator" in page or "Administrateur" in page
 
     other = app.test_client()
-    assert sign_in(other, none.email).location == "/account/workspaces"
+    assert other.sign_in(none.email).location == "/account/workspaces"
     empty = other.get("/account/workspaces").get_data(as_text=True)
     assert 'href="/signup"' in empty
 
@@ -84,18 +74,18 @@ def test_a_user_with_several_or_no_workspaces_lands_on_the_list(app, client, lis
 def test_next_is_followed_only_when_it_stays_on_the_site(app, client, listed):
     user = UserFactory()
     listed[user.id] = [workspace("tenant", "centre-a")]
-    assert sign_in(client, user.email, url="/login?next=/account/settings").location == (
+    assert client.sign_in(user.email, url="/login?next=/account/settings").location == (
         "/account/settings"
     )
     for evil in ("//evil.example/x", "https://evil.example/", "/\\evil.example"):
         other = app.test_client()
-        response = sign_in(other, user.email, url=f"/login?next={evil}")
+        response = other.sign_in(user.email, url=f"/login?next={evil}")
         assert response.location == "/c/centre-a/", evil
 
 
 def test_the_sign_in_page_of_a_signed_in_user_sends_them_on(client):
     user = UserFactory()
-    sign_in(client, user.email)
+    client.sign_in(user.email)
     response = client.get("/login")
     assert response.status_code == 302
     assert response.location == "/account/workspaces"
@@ -106,12 +96,12 @@ def test_the_sign_in_page_of_a_signed_in_user_sends_them_on(client):
 
 def test_a_wrong_password_and_an_unknown_email_get_the_same_answer(client):
     user = UserFactory()
-    wrong = sign_in(client, user.email, "not the password at all")
-    unknown = sign_in(client, "nobody@example.org", "not the password at all")
+    wrong = client.sign_in(user.email, "not the password at all")
+    unknown = client.sign_in("nobody@example.org", "not the password at all")
     for response in (wrong, unknown):
         assert response.status_code == 422
         assert "Invalid email or password" in response.get_data(as_text=True)
-    assert not is_signed_in(client)
+    assert not client.is_signed_in()
     failed = events("login.failed")
     assert sorted(str(e.user_id) for e in failed) == sorted([str(user.id), "None"])
     for event in failed:
@@ -123,12 +113,12 @@ def test_a_wrong_password_and_an_unknown_email_get_the_same_answer(client):
 def test_the_sixth_attempt_after_five_failures_is_refused_even_with_the_right_password(client):
     user = UserFactory()
     for _ in range(5):
-        assert sign_in(client, user.email, "wrong password!!").status_code == 422
-    response = sign_in(client, user.email)
+        assert client.sign_in(user.email, "wrong password!!").status_code == 422
+    response = client.sign_in(user.email)
     assert response.status_code == 429
     assert "Too many failed attempts" in response.get_data(as_text=True)
     assert int(response.headers["Retry-After"]) > 0
-    assert not is_signed_in(client)
+    assert not client.is_signed_in()
     assert len(events("login.failed")) == 5
     throttled = events("login.throttled")
     assert [e.user_id for e in throttled] == [user.id]
@@ -137,28 +127,28 @@ def test_the_sixth_attempt_after_five_failures_is_refused_even_with_the_right_pa
 
 def test_unknown_addresses_are_throttled_like_known_ones(client):
     for _ in range(5):
-        sign_in(client, "ghost@example.org", "wrong password!!")
-    assert sign_in(client, "GHOST@example.org ", "wrong password!!").status_code == 429
+        client.sign_in("ghost@example.org", "wrong password!!")
+    assert client.sign_in("GHOST@example.org ", "wrong password!!").status_code == 429
 
 
 def test_a_success_resets_the_failure_count(client):
     user = UserFactory()
     for _ in range(4):
-        sign_in(client, user.email, "wrong password!!")
-    assert sign_in(client, user.email).status_code == 303
+        client.sign_in(user.email, "wrong password!!")
+    assert client.sign_in(user.email).status_code == 303
     client.post_form("/logout")
     client.forget_csrf()
     for _ in range(4):
-        sign_in(client, user.email, "wrong password!!")
-    assert sign_in(client, user.email).status_code == 303
+        client.sign_in(user.email, "wrong password!!")
+    assert client.sign_in(user.email).status_code == 303
 
 
 def test_a_disabled_account_cannot_sign_in(client):
     user = UserFactory(is_disabled=True)
-    response = sign_in(client, user.email)
+    response = client.sign_in(user.email)
     assert response.status_code == 403
     assert "disabled" in response.get_data(as_text=True)
-    assert not is_signed_in(client)
+    assert not client.is_signed_in()
 
 
 def test_an_invalid_form_is_shown_again_with_its_errors(client):
@@ -176,7 +166,7 @@ def test_a_form_without_its_csrf_token_is_refused_and_writes_nothing(app, client
     assert db.session.scalar(select(func.count()).select_from(UserSession)) == 0
     assert app.extensions["redis"].keys("login-failures:*") == []
 
-    sign_in(client, user.email)
+    client.sign_in(user.email)
     response = client.post("/account/settings", data={"name": "Mallory", "locale": "en"})
     assert response.status_code == 400
     db.session.expire_all()
@@ -192,12 +182,12 @@ def test_signing_in_renews_the_session_and_signing_out_kills_the_old_cookie(app,
     anonymous = client.get_cookie(COOKIE).value
     assert "sid" not in cookie_data(app, client)
 
-    sign_in(client, user.email)
+    client.sign_in(user.email)
     first = client.get_cookie(COOKIE).value
     first_sid = cookie_data(app, client)["sid"]
     assert first != anonymous
 
-    sign_in(client, user.email)  # again, in the same browser: a new id, the old one ended
+    client.sign_in(user.email)  # again, in the same browser: a new id, the old one ended
     assert cookie_data(app, client)["sid"] != first_sid
     replaced = db.session.scalars(select(UserSession).where(UserSession.end_reason == "replaced"))
     assert len(list(replaced)) == 1
@@ -205,26 +195,26 @@ def test_signing_in_renews_the_session_and_signing_out_kills_the_old_cookie(app,
 
     response = client.post_form("/logout")
     assert response.status_code == 303 and response.location == "/"
-    assert not is_signed_in(client)
+    assert not client.is_signed_in()
     assert [e.user_id for e in events("logout")] == [user.id]
 
     for old in (first, signed_in_cookie):  # replaying an old cookie signs nobody in
         client.set_cookie(COOKIE, old)
-        assert not is_signed_in(client)
+        assert not client.is_signed_in()
 
 
 def test_sign_out_is_a_post(client):
     user = UserFactory()
-    sign_in(client, user.email)
+    client.sign_in(user.email)
     assert client.get("/logout").status_code == 405
-    assert is_signed_in(client)
+    assert client.is_signed_in()
 
 
 def test_an_idle_session_times_out(client, clock):
     user = UserFactory()
-    sign_in(client, user.email)
+    client.sign_in(user.email)
     clock.advance(timedelta(minutes=29))
-    assert is_signed_in(client)
+    assert client.is_signed_in()
     clock.advance(timedelta(minutes=30))
     response = client.get("/account/workspaces")
     assert response.status_code == 302
@@ -232,16 +222,16 @@ def test_an_idle_session_times_out(client, clock):
     assert [e.user_id for e in events("session.idle_timeout")] == [user.id]
     row = db.session.scalar(select(UserSession).where(UserSession.user_id == user.id))
     assert row.end_reason == "idle_timeout"
-    assert not is_signed_in(client)  # the timeout is final, not only for one request
+    assert not client.is_signed_in()  # the timeout is final, not only for one request
 
 
 def test_an_active_session_still_ends_after_twelve_hours(client, clock):
     user = UserFactory()
-    sign_in(client, user.email)
+    client.sign_in(user.email)
     for _ in range(35):  # 11 h 40 min of activity, one request every 20 minutes
         clock.advance(timedelta(minutes=20))
-        assert is_signed_in(client)
+        assert client.is_signed_in()
     clock.advance(timedelta(minutes=20))
-    assert not is_signed_in(client)
+    assert not client.is_signed_in()
     assert [e.user_id for e in events("session.absolute_timeout")] == [user.id]
     assert events("session.idle_timeout") == []

@@ -16,16 +16,6 @@ from tests.factories import DEFAULT_PASSWORD, UserFactory
 NEW_PASSWORD = "a brand new passphrase"
 
 
-def sign_in(client, email: str, password: str = DEFAULT_PASSWORD):
-    response = client.post_form("/login", {"email": email, "password": password})
-    client.forget_csrf()
-    return response
-
-
-def is_signed_in(client) -> bool:
-    return client.get("/account/workspaces").status_code == 200
-
-
 def actions(user_id) -> list[str]:
     query = select(SecurityEvent.action).where(SecurityEvent.user_id == user_id)
     return list(db.session.scalars(query.order_by(SecurityEvent.created_at)))
@@ -47,7 +37,7 @@ def request_reset_link(client, mailbox, email: str) -> str:
 def test_the_emailed_link_resets_the_password_once_and_ends_every_session(app, client, mailbox):
     user = UserFactory(locale="en")
     elsewhere = app.test_client()
-    sign_in(elsewhere, user.email)
+    elsewhere.sign_in(user.email)
 
     path = request_reset_link(client, mailbox, user.email.upper())
     assert mailbox.last_to(user.email)["Subject"] == "Reset your Mediation Hub password"
@@ -59,7 +49,7 @@ def test_the_emailed_link_resets_the_password_once_and_ends_every_session(app, c
     assert response.status_code == 303
     assert response.location == "/login"
 
-    assert not is_signed_in(elsewhere)
+    assert not elsewhere.is_signed_in()
     db.session.expire_all()
     ended = db.session.scalars(select(UserSession.end_reason).where(UserSession.user_id == user.id))
     assert list(ended) == ["password_reset"]
@@ -67,15 +57,15 @@ def test_the_emailed_link_resets_the_password_once_and_ends_every_session(app, c
     notice = mailbox.last_to(user.email)
     assert notice["Subject"] == "Your Mediation Hub password was changed"
 
-    assert sign_in(client, user.email, DEFAULT_PASSWORD).status_code == 422
-    assert sign_in(client, user.email, NEW_PASSWORD).status_code == 303
+    assert client.sign_in(user.email, DEFAULT_PASSWORD).status_code == 422
+    assert client.sign_in(user.email, NEW_PASSWORD).status_code == 303
 
     again = app.test_client()
     assert again.get(path).status_code == 400
     second = again.post_form(path, {"password": "yet another passphrase", "confirm": "x"})
     assert second.status_code == 400
     assert "no longer works" in second.get_data(as_text=True)
-    assert sign_in(again, user.email, NEW_PASSWORD).status_code == 303
+    assert again.sign_in(user.email, NEW_PASSWORD).status_code == 303
 
 
 def test_the_link_expires_after_its_ttl(client, mailbox, clock):
@@ -85,7 +75,7 @@ def test_the_link_expires_after_its_ttl(client, mailbox, clock):
     assert client.get(path).status_code == 400
     response = client.post_form(path, {"password": NEW_PASSWORD, "confirm": NEW_PASSWORD})
     assert response.status_code == 400
-    assert sign_in(client, user.email, DEFAULT_PASSWORD).status_code == 303
+    assert client.sign_in(user.email, DEFAULT_PASSWORD).status_code == 303
 
 
 def test_a_new_password_must_be_long_enough_and_confirmed(client, mailbox):

@@ -12,16 +12,6 @@ from tests.factories import DEFAULT_PASSWORD, UserFactory
 NEW_PASSWORD = "another long passphrase"
 
 
-def sign_in(client, email: str, password: str = DEFAULT_PASSWORD):
-    response = client.post_form("/login", {"email": email, "password": password})
-    client.forget_csrf()
-    return response
-
-
-def is_signed_in(client) -> bool:
-    return client.get("/account/workspaces").status_code == 200
-
-
 def reload(user: User) -> User:
     db.session.expire_all()
     return db.session.get(User, user.id)
@@ -49,7 +39,7 @@ def test_settings_need_a_signed_in_user(client):
 
 def test_name_and_language_are_saved_and_audited(client):
     user = UserFactory(name="Camille Martin", locale="fr")
-    sign_in(client, user.email)
+    client.sign_in(user.email)
     page = client.get("/account/settings").get_data(as_text=True)
     assert 'value="Camille Martin"' in page
     assert '<option selected value="fr">' in page
@@ -68,7 +58,7 @@ def test_name_and_language_are_saved_and_audited(client):
 
 def test_an_invalid_profile_is_shown_again_and_not_saved(client):
     user = UserFactory(name="Camille Martin")
-    sign_in(client, user.email)
+    client.sign_in(user.email)
     for data in (
         {"name": "", "locale": "fr"},
         {"name": "x" * 121, "locale": "fr"},
@@ -84,8 +74,8 @@ def test_an_invalid_profile_is_shown_again_and_not_saved(client):
 def test_changing_the_password_needs_the_current_one_and_ends_other_sessions(app, client, mailbox):
     user = UserFactory(locale="en")
     elsewhere = app.test_client()
-    sign_in(elsewhere, user.email)
-    sign_in(client, user.email)
+    elsewhere.sign_in(user.email)
+    client.sign_in(user.email)
 
     wrong = change(client, "not my password")
     assert wrong.status_code == 422
@@ -93,12 +83,12 @@ def test_changing_the_password_needs_the_current_one_and_ends_other_sessions(app
     assert change(client, DEFAULT_PASSWORD, NEW_PASSWORD, "mismatch!!!!").status_code == 422
     assert change(client, DEFAULT_PASSWORD, "short").status_code == 422
     assert len(events(user.id, "reauth.failed")) == 1
-    assert is_signed_in(elsewhere)
+    assert elsewhere.is_signed_in()
 
     response = change(client, DEFAULT_PASSWORD)
     assert response.status_code == 303
-    assert is_signed_in(client)  # this session stays
-    assert not is_signed_in(elsewhere)
+    assert client.is_signed_in()  # this session stays
+    assert not elsewhere.is_signed_in()
     db.session.expire_all()
     reasons = db.session.scalars(
         select(UserSession.end_reason).where(UserSession.user_id == user.id)
@@ -109,13 +99,13 @@ def test_changing_the_password_needs_the_current_one_and_ends_other_sessions(app
 
     client.post_form("/logout")
     client.forget_csrf()
-    assert sign_in(client, user.email, DEFAULT_PASSWORD).status_code == 422
-    assert sign_in(client, user.email, NEW_PASSWORD).status_code == 303
+    assert client.sign_in(user.email, DEFAULT_PASSWORD).status_code == 422
+    assert client.sign_in(user.email, NEW_PASSWORD).status_code == 303
 
 
 def test_guessing_the_current_password_is_throttled(client):
     user = UserFactory()
-    sign_in(client, user.email)
+    client.sign_in(user.email)
     for _ in range(5):
         assert change(client, "a wrong guess").status_code == 422
     assert change(client, DEFAULT_PASSWORD).status_code == 429

@@ -15,16 +15,6 @@ from core.db import db
 from tests.factories import DEFAULT_PASSWORD, UserFactory
 
 
-def sign_in(client, email: str, password: str = DEFAULT_PASSWORD, url: str = "/login"):
-    response = client.post_form(url, {"email": email, "password": password})
-    client.forget_csrf()
-    return response
-
-
-def is_signed_in(client) -> bool:
-    return client.get("/account/workspaces").status_code == 200
-
-
 def actions(user_id) -> list[str]:
     query = select(SecurityEvent.action).where(SecurityEvent.user_id == user_id)
     return list(db.session.scalars(query))
@@ -51,7 +41,7 @@ def user_with_two_factor(clock) -> tuple[User, str]:
 
 def test_enabling_shows_a_qr_code_and_needs_a_valid_code(client, clock):
     user = UserFactory()
-    sign_in(client, user.email)
+    client.sign_in(user.email)
     page = client.get("/account/two-factor").get_data(as_text=True)
     assert "<svg" in page and "<script" not in page.split("<svg", 1)[1].split("</svg>")[0]
     secret = shown_secret(page)
@@ -72,7 +62,7 @@ def test_enabling_shows_a_qr_code_and_needs_a_valid_code(client, clock):
 
 def test_enabling_returns_to_the_page_that_required_it(client, clock):
     user = UserFactory()
-    sign_in(client, user.email)
+    client.sign_in(user.email)
     url = "/account/two-factor?next=/c/centre-a/settings%3Ftab%3D2fa"
     page = client.get(url).get_data(as_text=True)
     assert "to continue to this workspace" in page
@@ -84,7 +74,7 @@ def test_enabling_returns_to_the_page_that_required_it(client, clock):
 
 def test_an_unsafe_next_is_ignored_after_enabling(client, clock):
     user = UserFactory()
-    sign_in(client, user.email)
+    client.sign_in(user.email)
     url = "/account/two-factor?next=//evil.example/"
     page = client.get(url).get_data(as_text=True)
     secret = shown_secret(page)
@@ -93,14 +83,14 @@ def test_an_unsafe_next_is_ignored_after_enabling(client, clock):
 
 def test_sign_in_then_asks_for_a_valid_code(client, clock):
     user, secret = user_with_two_factor(clock)
-    response = sign_in(client, user.email, url="/login?next=/account/settings")
+    response = client.sign_in(user.email, url="/login?next=/account/settings")
     assert response.status_code == 303
     assert response.location == "/login/two-factor?next=/account/settings"
-    assert not is_signed_in(client)  # the password alone signs nobody in
+    assert not client.is_signed_in()  # the password alone signs nobody in
 
     wrong = client.post_form(response.location, {"code": code(secret, clock, timedelta(minutes=5))})
     assert wrong.status_code == 422
-    assert not is_signed_in(client)
+    assert not client.is_signed_in()
     failed = db.session.scalars(select(SecurityEvent).where(SecurityEvent.action == "login.failed"))
     assert [e.details.get("factor") for e in failed] == ["totp"]
 
@@ -108,44 +98,44 @@ def test_sign_in_then_asks_for_a_valid_code(client, clock):
     assert ok.status_code == 303
     assert ok.location == "/account/settings"
     client.forget_csrf()
-    assert is_signed_in(client)
+    assert client.is_signed_in()
     assert "login.succeeded" in actions(user.id)
 
 
 def test_a_code_is_accepted_only_once(app, client, clock):
     user, secret = user_with_two_factor(clock)
     used = code(secret, clock)
-    sign_in(client, user.email)
+    client.sign_in(user.email)
     assert client.post_form("/login/two-factor", {"code": used}).status_code == 303
 
     other = app.test_client()
-    sign_in(other, user.email)
+    other.sign_in(user.email)
     assert other.post_form("/login/two-factor", {"code": used}).status_code == 422
-    assert not is_signed_in(other)
+    assert not other.is_signed_in()
     clock.advance(timedelta(seconds=30))  # the next code, in the next time step
     assert other.post_form("/login/two-factor", {"code": code(secret, clock)}).status_code == 303
 
 
 def test_wrong_codes_count_as_failed_sign_ins(client, clock):
     user, secret = user_with_two_factor(clock)
-    sign_in(client, user.email)
+    client.sign_in(user.email)
     for _ in range(5):
         assert client.post_form("/login/two-factor", {"code": "123 456"}).status_code == 422
     response = client.post_form("/login/two-factor", {"code": code(secret, clock)})
     assert response.status_code == 429
-    assert not is_signed_in(client)
-    assert sign_in(client, user.email).status_code == 429  # the password step is locked too
+    assert not client.is_signed_in()
+    assert client.sign_in(user.email).status_code == 429  # the password step is locked too
     assert "login.throttled" in actions(user.id)
 
 
 def test_the_code_step_expires_after_five_minutes(client, clock):
     user, secret = user_with_two_factor(clock)
-    sign_in(client, user.email)
+    client.sign_in(user.email)
     clock.advance(timedelta(minutes=5, seconds=1))
     response = client.post_form("/login/two-factor", {"code": code(secret, clock)})
     assert response.status_code == 303
     assert response.location.startswith("/login")
-    assert not is_signed_in(client)
+    assert not client.is_signed_in()
     assert client.get("/login/two-factor").status_code == 303
 
 
@@ -157,7 +147,7 @@ def test_the_code_step_cannot_be_reached_without_the_password(client):
 
 def test_disabling_needs_the_password_and_a_code(client, clock):
     user, secret = user_with_two_factor(clock)
-    sign_in(client, user.email)
+    client.sign_in(user.email)
     client.post_form("/login/two-factor", {"code": code(secret, clock)})
     client.forget_csrf()
     clock.advance(timedelta(seconds=30))
@@ -179,4 +169,4 @@ def test_disabling_needs_the_password_and_a_code(client, clock):
 
     client.post_form("/logout")
     client.forget_csrf()
-    assert sign_in(client, user.email).location == "/account/workspaces"
+    assert client.sign_in(user.email).location == "/account/workspaces"

@@ -32,3 +32,10 @@ def test_the_language_switch_is_remembered(client):
 def test_an_unknown_language_is_ignored(client):
     client.post_form("/locale", {"locale": "de"})
     assert _lang(client.get("/")) == "fr"
+
+
+def test_outside_a_request_the_default_language_applies(app):
+    from flask_babel import get_locale
+
+    with app.app_context():
+        assert str(get_locale()) == "fr"

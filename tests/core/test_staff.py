@@ -6,12 +6,8 @@ from sqlalchemy import select
 
 from core.audit import SecurityEvent
 from core.db import db
-from tests.factories import DEFAULT_PASSWORD, MembershipFactory, TenantFactory, UserFactory
-
-
-def _sign_in(client, user):
-    response = client.post_form("/login", {"email": user.email, "password": DEFAULT_PASSWORD})
-    assert response.status_code in (302, 303), response.status_code
+from tests.factories import MembershipFactory, TenantFactory, UserFactory
+from tests.tenants.helpers import sign_in
 
 
 def test_the_cli_grants_and_revokes_staff(app):
@@ -29,7 +25,7 @@ def test_the_cli_grants_and_revokes_staff(app):
 
 def test_non_staff_get_404_on_the_staff_area(client):
     member = MembershipFactory().user
-    _sign_in(client, member)
+    sign_in(client, member)
     assert client.get("/staff/").status_code == 404
 
 
@@ -37,7 +33,7 @@ def test_staff_list_and_view_centers_through_the_audited_platform_scope(client):
     staff = UserFactory(is_staff=True)
     lyon = TenantFactory(legal_name="Centre de médiation de Lyon")
     MembershipFactory.create_batch(2, tenant=lyon)
-    _sign_in(client, staff)
+    sign_in(client, staff)
 
     listing = client.get("/staff/")
     assert listing.status_code == 200

@@ -28,7 +28,7 @@ def refresh_csrf(client: Any) -> None:
 
 def sign_in(client: Any, user: Any, password: str = DEFAULT_PASSWORD) -> None:
     client.forget_csrf()
-    response = client.post_form("/login", {"email": user.email, "password": password})
+    response = client.sign_in(user.email, password)
     assert response.status_code in (302, 303), response.get_data(as_text=True)[:2000]
     refresh_csrf(client)
 
