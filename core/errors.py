@@ -7,6 +7,7 @@ from typing import Any
 
 from flask import Flask, Response, current_app, g, json, render_template, request
 from flask_babel import gettext as _
+from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import IntegrityError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
@@ -95,12 +96,13 @@ def handle_http_exception(exc: HTTPException) -> Response | tuple[str, int]:
             k: v for k, v in (exc.get_headers() or []) if k.lower() not in {"content-type", "allow"}
         }
         return problem(status, title, detail=exc.description, errors=errors, headers=headers)
-    return _page(status, _error_title(status, title), _error_detail(status, exc.description))
+    return _page(status, _error_title(status, title), _error_detail(exc))
 
 
 def _error_title(status: int, fallback: str) -> str:
     titles = {
         400: _("Bad request"),
+        401: _("Sign-in required"),
         403: _("Access denied"),
         404: _("Page not found"),
         405: _("Method not allowed"),
@@ -111,15 +113,23 @@ def _error_title(status: int, fallback: str) -> str:
     return titles.get(status, fallback)
 
 
-def _error_detail(status: int, description: str | None) -> str | None:
+def _error_detail(exc: HTTPException) -> str | None:
+    # Werkzeug's and Flask-WTF's descriptions (a missing CSRF token...) are English only:
+    # the statuses a page can meet get a translated one. A description given to abort()
+    # by a view is its own, already translated.
+    if exc.description != type(exc).description and not isinstance(exc, CSRFError):
+        return exc.description
     details = {
+        400: _("The request could not be processed. Go back, reload the page and try again."),
+        401: _("Please sign in to continue."),
         403: _("You do not have access to this page."),
         404: _("The page you asked for does not exist or is not available to you."),
+        405: _("This page cannot be used this way."),
         413: _("What you sent is larger than the 1 MB we accept."),
         429: _("Please wait a few minutes before trying again."),
         500: _("The team has been told. Please try again in a moment."),
     }
-    return details.get(status, description)
+    return details.get(exc.code or 500, exc.description)
 
 
 def handle_domain_error(exc: DomainError) -> Response | tuple[str, int]:

@@ -105,11 +105,13 @@ def _drop_pending(session: Session) -> None:
     session.info.pop(_PENDING, None)
 
 
-def run_pending(app: Flask) -> int:
+def run_pending(app: Flask, worker_class: type[SimpleWorker] = SimpleWorker) -> int:
     """Drain every queue with a non-forking worker (the `worker --burst` path)."""
     with app.app_context():
         queues = [queue(name) for name in QUEUES]
-        worker = SimpleWorker(queues, connection=redis_connection())
+        if all(q.is_empty() for q in queues):
+            return 0  # a worker costs a registration round trip; nothing to do
+        worker = worker_class(queues, connection=redis_connection())
         worker.work(burst=True, logging_level="WARNING")
         return worker.successful_job_count
 

@@ -1,8 +1,8 @@
-"""Security headers and CSRF protection on every form."""
+"""Security headers, CSRF protection on every form, and the request body size limit."""
 
 from __future__ import annotations
 
-from flask import Flask, Response, request
+from flask import Flask, Response, abort, current_app, request
 from flask_wtf.csrf import CSRFProtect
 
 csrf = CSRFProtect()
@@ -23,7 +23,25 @@ CONTENT_SECURITY_POLICY = "; ".join(
 )
 
 
+def _refuse_oversized_streams() -> None:
+    """A body sent without Content-Length (chunked) over MAX_CONTENT_LENGTH gets 413 too:
+    werkzeug stops reading it at the limit, and would hand the views a truncated form."""
+    limit = current_app.config.get("MAX_CONTENT_LENGTH")
+    if (
+        limit is None
+        or request.content_length is not None  # werkzeug checks those itself
+        or "wsgi.input_terminated" not in request.environ  # else werkzeug reads nothing
+        or request.method not in {"POST", "PUT", "PATCH", "DELETE"}
+    ):
+        return
+    body = request.get_data(cache=True)  # kept for the form parser; at most `limit` bytes
+    if len(body) >= limit and request.environ["wsgi.input"].read(1):
+        abort(413)
+
+
 def init_app(app: Flask) -> None:
+    # Before CSRFProtect's own hook, which reads the form.
+    app.before_request(_refuse_oversized_streams)
     csrf.init_app(app)
 
     @app.after_request

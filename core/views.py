@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, redirect, render_template, request, session, url_for
+from flask import Blueprint, abort, redirect, render_template, session, url_for
 from flask_babel import get_locale
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from core.access import access
 from core.db import db
+from core.forms import LocaleForm
 
 bp = Blueprint("core", __name__)
 
@@ -48,10 +50,13 @@ def home():
 @bp.post("/locale")
 @access("public")
 def set_locale():
-    locale = request.form.get("locale", "")
-    if locale in current_app.config["LANGUAGES"]:
-        session["locale"] = locale
-        if current_user.is_authenticated and current_user.locale != locale:
-            current_user.locale = locale
-            db.session.commit()
-    return redirect(safe_next(request.form.get("next"), url_for("core.home")), code=303)
+    form = LocaleForm()
+    if not form.validate():
+        # Two buttons in the navigation bar: only a crafted request gets here.
+        abort(400, description=_("Choose a language from the list."))
+    locale = form.locale.data
+    session["locale"] = locale
+    if current_user.is_authenticated and current_user.locale != locale:
+        current_user.locale = locale
+        db.session.commit()
+    return redirect(safe_next(form.next.data, url_for("core.home")), code=303)

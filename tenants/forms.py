@@ -29,7 +29,7 @@ from wtforms.validators import (
     ValidationError,
 )
 
-from core.accounts.services import MIN_PASSWORD_LENGTH
+from core.accounts.services import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH
 from core.forms import StrictForm
 from tenants.models import Role
 from tenants.services import registration_problem, slug_problem, time_zones
@@ -39,7 +39,6 @@ _NOT_COUNTRIES = frozenset(
     {"AC", "CP", "CQ", "DG", "EA", "EU", "EZ", "IC", "QO", "TA", "UN", "XA", "XB", "XK", "ZZ"}
 )
 LANGUAGE_CHOICES = [SelectChoice("fr", "Français"), SelectChoice("en", "English")]
-PASSWORD_MAX = 128
 _PASSWORD_LENGTH = _l("Use %(min)d to %(max)d characters.")
 
 
@@ -102,9 +101,12 @@ class SignupForm(_CenterIdentity, StrictForm):
         validators=[DataRequired(), Length(max=20)],
         description=_l("14 digits for a French center; up to 14 letters and digits elsewhere."),
     )
-    country = SelectField(_l("Country"), default="FR", validators=[DataRequired()])
-    locale = SelectField(_l("Language of the center"), choices=LANGUAGE_CHOICES, default="fr")
-    timezone = SelectField(_l("Time zone"), default="Europe/Paris", validators=[DataRequired()])
+    # InputRequired, not DataRequired: a default or the center's current value would
+    # otherwise stand in for a field missing from the post.
+    country = SelectField(_l("Country"), default="FR", validators=[InputRequired()])
+    # No fixed default: __init__ offers the visitor's own language.
+    locale = SelectField(_l("Language of the center"), choices=LANGUAGE_CHOICES)
+    timezone = SelectField(_l("Time zone"), default="Europe/Paris", validators=[InputRequired()])
     owner_name = StringField(
         _l("Your full name"), filters=[_strip], validators=[DataRequired(), Length(2, 120)]
     )
@@ -115,14 +117,17 @@ class SignupForm(_CenterIdentity, StrictForm):
     )
     password = PasswordField(
         _l("Password"),
-        validators=[DataRequired(), Length(MIN_PASSWORD_LENGTH, PASSWORD_MAX, _PASSWORD_LENGTH)],
+        validators=[
+            DataRequired(),
+            Length(MIN_PASSWORD_LENGTH, MAX_PASSWORD_LENGTH, _PASSWORD_LENGTH),
+        ],
         description=_l("At least %(n)d characters.", n=MIN_PASSWORD_LENGTH),
     )
     password_confirm = PasswordField(
         _l("Confirm the password"),
         validators=[
             DataRequired(),
-            Length(max=PASSWORD_MAX),
+            Length(max=MAX_PASSWORD_LENGTH),
             EqualTo("password", message=_l("The two passwords differ.")),
         ],
     )
@@ -145,17 +150,23 @@ class SignupForm(_CenterIdentity, StrictForm):
 
 
 class SettingsForm(_CenterIdentity, StrictForm):
+    # Filled from the center: InputRequired so that a field missing from the post is an
+    # error rather than the current value.
     legal_name = StringField(
-        _l("Center legal name"), filters=[_strip], validators=[DataRequired(), Length(2, 200)]
+        _l("Center legal name"),
+        filters=[_strip],
+        validators=[InputRequired(), DataRequired(), Length(2, 200)],
     )
     registration_number = StringField(
         _l("Registration number (SIRET)"),
         filters=[_strip],
-        validators=[DataRequired(), Length(max=20)],
+        validators=[InputRequired(), DataRequired(), Length(max=20)],
     )
-    country = SelectField(_l("Country"), validators=[DataRequired()])
-    locale = SelectField(_l("Language of the center"), choices=LANGUAGE_CHOICES)
-    timezone = SelectField(_l("Time zone"), validators=[DataRequired()])
+    country = SelectField(_l("Country"), validators=[InputRequired()])
+    locale = SelectField(
+        _l("Language of the center"), choices=LANGUAGE_CHOICES, validators=[InputRequired()]
+    )
+    timezone = SelectField(_l("Time zone"), validators=[InputRequired()])
     require_2fa_for_admins = BooleanField(
         _l("Require two-factor authentication for owners and administrators")
     )
@@ -194,14 +205,17 @@ class JoinForm(StrictForm):
     )
     password = PasswordField(
         _l("Choose a password"),
-        validators=[DataRequired(), Length(MIN_PASSWORD_LENGTH, PASSWORD_MAX, _PASSWORD_LENGTH)],
+        validators=[
+            DataRequired(),
+            Length(MIN_PASSWORD_LENGTH, MAX_PASSWORD_LENGTH, _PASSWORD_LENGTH),
+        ],
         description=_l("At least %(n)d characters.", n=MIN_PASSWORD_LENGTH),
     )
     password_confirm = PasswordField(
         _l("Confirm the password"),
         validators=[
             DataRequired(),
-            Length(max=PASSWORD_MAX),
+            Length(max=MAX_PASSWORD_LENGTH),
             EqualTo("password", message=_l("The two passwords differ.")),
         ],
     )

@@ -9,14 +9,26 @@ from __future__ import annotations
 import uuid
 
 from flask import Blueprint, abort, render_template
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
 from core.access import access
 from core.db import db
 from core.tenancy import platform_scope
-from tenants.models import Invitation, Membership, Tenant
+from tenants.models import Invitation, Membership, Tenant, TenantStatus
 
 bp = Blueprint("staff", __name__, url_prefix="/staff", template_folder="templates")
+
+STATUS_LABELS = {
+    TenantStatus.PENDING: _l("Pending (email not confirmed)"),
+    TenantStatus.ACTIVE: _l("Active"),
+    TenantStatus.SUSPENDED: _l("Suspended"),
+}
+
+
+@bp.context_processor
+def _labels() -> dict:
+    return {"status_label": lambda status: STATUS_LABELS.get(status, status)}
 
 
 @bp.get("/")

@@ -321,7 +321,8 @@ def join(token: str) -> Page:
         # Created between showing the form and posting it.
         return _sign_in_first(found.tenant)
     if not form.is_submitted():
-        form.locale.data = found.tenant.locale
+        # The language the invitee is reading this page in, as on sign-up.
+        form.locale.data = str(get_locale() or found.tenant.locale)
     page = render_template("tenants/join.html", form=form, found=found)
     return page, 422 if form.is_submitted() else 200
 

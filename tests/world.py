@@ -11,7 +11,6 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import text
 from sqlalchemy.engine import Engine
 
 from core.db import Base
@@ -61,8 +60,8 @@ def digest_rows(engine: Engine, tenant_id: Any, exclude: frozenset[str] = frozen
                 table.select().where(table.c.tenant_id == tenant_id).order_by(table.c.id)
             ).mappings()
             blob.append([table.name, [dict(r) for r in rows]])
-        tenant_row = conn.execute(
-            text("SELECT * FROM tenants WHERE id = :id"), {"id": tenant_id}
-        ).mappings()
+        # Through the typed column: a raw UUID parameter is refused by SQLite.
+        tenants = Tenant.__table__
+        tenant_row = conn.execute(tenants.select().where(tenants.c.id == tenant_id)).mappings()
         blob.append(["tenants", [dict(r) for r in tenant_row]])
     return hashlib.sha256(json.dumps(blob, default=str, sort_keys=True).encode()).hexdigest()

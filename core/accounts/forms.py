@@ -1,20 +1,26 @@
 """Account forms. Every field has a length limit: nothing unbounded reaches a service
-(argon2 in particular costs more with longer input)."""
+(argon2 in particular costs more with longer input); and, like every web form, they
+refuse fields they do not declare (core.forms.StrictForm)."""
 
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField, SelectChoice, SelectField, StringField
-from wtforms.validators import DataRequired, Email, EqualTo, Length, Regexp
+from wtforms.validators import DataRequired, Email, EqualTo, InputRequired, Length, Regexp
 
 from core.accounts.services import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH
+from core.forms import StrictForm
 
 EMAIL_MAX = 254  # RFC 5321 path limit, and the users.email column
 NAME_MAX = 120  # the users.name column
 
 # Language names are written in their own language, so they are not translated.
 LANGUAGE_CHOICES = [SelectChoice("fr", "Français"), SelectChoice("en", "English")]
+
+
+def _strip(value: str | None) -> str | None:
+    # Autofill and phone keyboards add spaces around an address.
+    return value.strip() if value else value
 
 
 def _digits_only(value: str | None) -> str | None:
@@ -70,10 +76,12 @@ def _code_field() -> StringField:
     )
 
 
-class LoginForm(FlaskForm):
+class LoginForm(StrictForm):
     email = EmailField(
         _l("Email address"),
-        validators=[DataRequired(), Length(max=EMAIL_MAX)],
+        filters=[_strip],
+        # Checked before any lookup: a malformed address is a typo, not a failed sign-in.
+        validators=[DataRequired(), Length(max=EMAIL_MAX), Email()],
         render_kw={"autocomplete": "username", "autofocus": True},
     )
     password = PasswordField(
@@ -83,35 +91,40 @@ class LoginForm(FlaskForm):
     )
 
 
-class TwoFactorLoginForm(FlaskForm):
+class TwoFactorLoginForm(StrictForm):
     code = _code_field()
 
 
-class EmailForm(FlaskForm):
+class EmailForm(StrictForm):
     """Forgotten password and new verification link: only an address."""
 
     email = EmailField(
         _l("Email address"),
+        filters=[_strip],
         validators=[DataRequired(), Length(max=EMAIL_MAX), Email()],
         render_kw={"autocomplete": "email"},
     )
 
 
-class ResetPasswordForm(FlaskForm):
+class ResetPasswordForm(StrictForm):
     password, confirm = _new_password_fields()
 
 
-class ProfileForm(FlaskForm):
+class ProfileForm(StrictForm):
+    # InputRequired: filled from the user, a field missing from the post would otherwise
+    # keep its current value silently.
     name = StringField(
         _l("Full name"),
-        validators=[DataRequired(), Length(max=NAME_MAX)],
+        validators=[InputRequired(), DataRequired(), Length(max=NAME_MAX)],
         filters=[lambda v: v.strip() if v else v],
         render_kw={"autocomplete": "name"},
     )
-    locale = SelectField(_l("Preferred language"), choices=LANGUAGE_CHOICES)
+    locale = SelectField(
+        _l("Preferred language"), choices=LANGUAGE_CHOICES, validators=[InputRequired()]
+    )
 
 
-class ChangePasswordForm(FlaskForm):
+class ChangePasswordForm(StrictForm):
     current_password = PasswordField(
         _l("Current password"),
         validators=[DataRequired(), Length(max=MAX_PASSWORD_LENGTH)],
@@ -120,11 +133,11 @@ class ChangePasswordForm(FlaskForm):
     password, confirm = _new_password_fields()
 
 
-class EnableTwoFactorForm(FlaskForm):
+class EnableTwoFactorForm(StrictForm):
     code = _code_field()
 
 
-class DisableTwoFactorForm(FlaskForm):
+class DisableTwoFactorForm(StrictForm):
     password = PasswordField(
         _l("Current password"),
         validators=[DataRequired(), Length(max=MAX_PASSWORD_LENGTH)],

@@ -15,6 +15,7 @@ import segno
 from flask import (
     Blueprint,
     Response,
+    abort,
     flash,
     redirect,
     render_template,
@@ -43,6 +44,7 @@ from core.accounts.models import User
 from core.accounts.services import LoginOutcome, TokenPurpose
 from core.clock import now
 from core.db import db
+from core.forms import ButtonForm
 from core.views import safe_next
 
 bp = Blueprint("accounts", __name__, template_folder="templates")
@@ -182,6 +184,8 @@ def login_two_factor():
 @bp.post("/logout")
 @access("public")
 def logout():
+    if not ButtonForm().validate():
+        abort(400)  # the sign-out button posts its CSRF token and nothing else
     if current_user.is_authenticated:
         audit.record_security("logout", user_id=current_user.id)
         sessions.end_session("logout")

@@ -8,6 +8,8 @@ import threading
 from collections.abc import Iterator
 
 import pytest
+from rq import SimpleWorker
+from rq.timeouts import TimerDeathPenalty
 from werkzeug.serving import make_server
 
 from core import jobs
@@ -25,6 +27,17 @@ CHROMIUM_ARGS = [
 ]
 
 
+class _SideThreadWorker(SimpleWorker):
+    """The drainer runs beside the server in a side thread, where Python allows no signal
+    handler: RQ's SIGALRM job timeout gives way to its timer-based one, and SIGINT/SIGTERM
+    stay with pytest."""
+
+    death_penalty_class = TimerDeathPenalty
+
+    def _install_signal_handlers(self) -> None:
+        pass
+
+
 @pytest.fixture
 def live_server(app) -> Iterator[str]:
     server = make_server("127.0.0.1", 0, app, threaded=True)
@@ -38,7 +51,7 @@ def live_server(app) -> Iterator[str]:
         # On real Redis a worker runs beside the server, as in production.
         def drain() -> None:
             while not stop.wait(0.2):
-                contextvars.Context().run(jobs.run_pending, app)
+                contextvars.Context().run(jobs.run_pending, app, _SideThreadWorker)
 
         drainer = threading.Thread(target=drain, daemon=True)
         drainer.start()

@@ -95,6 +95,7 @@ def test_the_sign_in_page_of_a_signed_in_user_sends_them_on(client):
 
 
 def test_a_wrong_password_and_an_unknown_email_get_the_same_answer(client):
+    client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en"  # the assertions read English
     user = UserFactory()
     wrong = client.sign_in(user.email, "not the password at all")
     unknown = client.sign_in("nobody@example.org", "not the password at all")
@@ -111,6 +112,7 @@ def test_a_wrong_password_and_an_unknown_email_get_the_same_answer(client):
 
 
 def test_the_sixth_attempt_after_five_failures_is_refused_even_with_the_right_password(client):
+    client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en"  # the assertions read English
     user = UserFactory()
     for _ in range(5):
         assert client.sign_in(user.email, "wrong password!!").status_code == 422
@@ -144,6 +146,7 @@ def test_a_success_resets_the_failure_count(client):
 
 
 def test_a_disabled_account_cannot_sign_in(client):
+    client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en"  # the assertions read English
     user = UserFactory(is_disabled=True)
     response = client.sign_in(user.email)
     assert response.status_code == 403

@@ -34,13 +34,13 @@ def reload(user: User) -> User:
     return db.session.get(User, user.id)
 
 
-def user_with_two_factor(clock) -> tuple[User, str]:
+def user_with_two_factor(clock, **fields) -> tuple[User, str]:
     secret = pyotp.random_base32()
-    return UserFactory(totp_secret=secret, totp_enabled_at=now()), secret
+    return UserFactory(totp_secret=secret, totp_enabled_at=now(), **fields), secret
 
 
 def test_enabling_shows_a_qr_code_and_needs_a_valid_code(client, clock):
-    user = UserFactory()
+    user = UserFactory(locale="en")  # the assertions read English
     client.sign_in(user.email)
     page = client.get("/account/two-factor").get_data(as_text=True)
     assert "<svg" in page and "<script" not in page.split("<svg", 1)[1].split("</svg>")[0]
@@ -61,7 +61,7 @@ def test_enabling_shows_a_qr_code_and_needs_a_valid_code(client, clock):
 
 
 def test_enabling_returns_to_the_page_that_required_it(client, clock):
-    user = UserFactory()
+    user = UserFactory(locale="en")  # the assertions read English
     client.sign_in(user.email)
     url = "/account/two-factor?next=/c/centre-a/settings%3Ftab%3D2fa"
     page = client.get(url).get_data(as_text=True)
@@ -146,7 +146,7 @@ def test_the_code_step_cannot_be_reached_without_the_password(client):
 
 
 def test_disabling_needs_the_password_and_a_code(client, clock):
-    user, secret = user_with_two_factor(clock)
+    user, secret = user_with_two_factor(clock, locale="en")  # the assertions read English
     client.sign_in(user.email)
     client.post_form("/login/two-factor", {"code": code(secret, clock)})
     client.forget_csrf()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import uuid
 from datetime import timedelta
 from email.header import decode_header, make_header
@@ -80,7 +81,10 @@ def test_a_new_person_joins_through_the_emailed_link_once(app, admin, center, ma
     invitee = _stranger(app)
     form = invitee.get(path)
     assert form.status_code == 200
-    assert "Join Centre de Médiation de Nantes" in form.get_data(as_text=True)
+    page = form.get_data(as_text=True)
+    assert "Join Centre de Médiation de Nantes" in page
+    # The language offered is the one the invitee reads in, not the (French) center's.
+    assert re.search(r'<option selected value="en">|<option value="en" selected', page)
     refresh_csrf(invitee)
     joined = invitee.post_form(path, NEW_ACCOUNT)
     assert joined.status_code == 303

@@ -121,7 +121,7 @@ def test_other_countries_take_short_alphanumeric_registration_numbers(client):
         ({"timezone": "Mars/Olympus"}, "Not a valid choice"),
         ({"locale": "de"}, "Not a valid choice"),
         ({"email": "not-an-email"}, "Invalid email address"),
-        ({"password": "short", "password_confirm": "short"}, "Use 10 to 128 characters"),
+        ({"password": "short", "password_confirm": "short"}, "Use 10 to 200 characters"),
         ({"password_confirm": "another long password"}, "The two passwords differ"),
         ({"accept_terms": ""}, "Please accept the terms"),
         ({"legal_name": ""}, "This field is required"),

@@ -1,0 +1,298 @@
+"""The standing isolation test (DESIGN.md section 4): it enumerates the URL map, so a
+route added later is covered as it appears.
+
+Cases: every rule whose view is not `public` (the access class `core.access.access`
+records on the view) and whose URL takes an argument, for every method it accepts
+but HEAD and OPTIONS; one case per (rule, method), on a fresh world: centers A and B
+with every tenant-owned table seeded (`tests.world.seed_center`), partners A and B
+with one member each, and one platform staff user.
+
+Each case asserts, on the URL built with B's values (table ARGUMENTS):
+
+1. Outsiders, signed in through the real /login, get 404: not 403, not a redirect,
+   not 2xx (missing and foreign look the same):
+   - `tenant` routes: A's owner, on /c/<B>/...; and, when the route takes ids besides
+     the slug, on A's own workspace holding B's ids, /c/<A>/.../<B's ids>;
+   - `partner` routes: partner A's member, likewise on /p/<B>/... and /p/<A>/<B's ids>;
+   - `own` routes: user A (A's owner) on user B's (B's owner's) object;
+   - staff routes (`own`, staff=True) are platform routes over every center: their
+     rightful user is platform staff, and members get 404, A's owner and B's owner
+     alike (belonging to B grants no staff view of B).
+   Around every outsider request, the digest of B's rows is unchanged: every
+   tenant-owned row of B and B's tenant row (`tests.world.digest_rows`), partner B's
+   row and memberships, and the user rows of B's members.
+2. B's insider, afterwards, on the same URL (B's owner; partner B's member; staff for
+   staff routes): a GET answers 2xx, never a redirect. Any other method posts the
+   valid form of table FORMS with the session's CSRF token and answers 2xx, or, the
+   post/redirect/get answer, a 303 whose Location is inside B's workspace (/c/<B>/,
+   /p/<B>/; /staff/ or /account/ for `own` routes) and which then answers 200 to a
+   GET; a 303 anywhere else (sign-in, two-factor) fails. A's rows are unchanged by it.
+3. A URL argument with no entry in ARGUMENTS, or a method other than GET with no entry
+   in FORMS, fails its case (it does not skip): a new route must be added here.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlsplit
+
+import pytest
+from sqlalchemy import select, union
+from sqlalchemy.engine import Engine
+
+from core.app import create_app
+from core.db import Base, db
+from tests.factories import PartnerFactory, PartnerMembershipFactory, UserFactory
+from tests.tenants.helpers import sign_in
+from tests.world import TENANT_ROW_FACTORIES, Center, digest_rows, seed_center, tenant_models
+
+# Framework-served files: no view of ours, no object of anyone's.
+EXEMPT_ENDPOINTS = frozenset({"static", "bootstrap.static"})
+IGNORED_METHODS = frozenset({"HEAD", "OPTIONS"})
+
+
+@dataclass(frozen=True)
+class Route:
+    rule: str
+    endpoint: str
+    method: str
+    kind: str | None  # the access class; None for an undeclared view (treated as private)
+    staff: bool
+    arguments: tuple[str, ...]
+
+    def __str__(self) -> str:
+        return f"{self.method} {self.rule}"
+
+
+@functools.cache
+def routes() -> tuple[Route, ...]:
+    """The non-public routes taking URL arguments, read from a throwaway app's URL map
+    (collection time: parametrize needs the list before any fixture runs)."""
+    app = create_app(
+        {
+            "TESTING": True,
+            "SECRET_KEY": "url-map-only",
+            "DATABASE_URL": "sqlite://",
+            "REDIS_URL": None,
+        }
+    )
+    found = []
+    for rule in app.url_map.iter_rules():
+        view = app.view_functions[rule.endpoint]
+        kind = getattr(view, "access_class", None)
+        if rule.endpoint in EXEMPT_ENDPOINTS or kind == "public" or not rule.arguments:
+            continue
+        for method in sorted(rule.methods - IGNORED_METHODS):
+            found.append(
+                Route(
+                    rule=rule.rule,
+                    endpoint=rule.endpoint,
+                    method=method,
+                    kind=kind,
+                    staff=bool(getattr(view, "access_staff", False)),
+                    arguments=tuple(sorted(rule.arguments)),
+                )
+            )
+    db.dispose(app)
+    return tuple(sorted(found, key=str))
+
+
+# --- the world ---------------------------------------------------------------------------
+
+
+@dataclass
+class World:
+    a: Center
+    b: Center
+    partner_a: Any
+    partner_b: Any
+    partner_a_member: Any
+    partner_b_member: Any
+    staff: Any
+
+
+def seed_world() -> World:
+    partner_a, partner_b = PartnerFactory(slug="partenaire-a"), PartnerFactory(slug="partenaire-b")
+    return World(
+        a=seed_center("centre-a"),
+        b=seed_center("centre-b"),
+        partner_a=partner_a,
+        partner_b=partner_b,
+        partner_a_member=PartnerMembershipFactory(partner=partner_a).user,
+        partner_b_member=PartnerMembershipFactory(partner=partner_b).user,
+        staff=UserFactory(is_staff=True),
+    )
+
+
+# How to get B's value of each URL argument. seed_center's memberships are case
+# managers (the owner is made apart) and its invitations are pending.
+ARGUMENTS: dict[str, Callable[[World], Any]] = {
+    "slug": lambda w: w.b.tenant.slug,
+    "membership_id": lambda w: w.b.rows["Membership"][0].id,
+    "invitation_id": lambda w: w.b.rows["Invitation"][0].id,
+    "partner_slug": lambda w: w.partner_b.slug,
+    "tenant_id": lambda w: w.b.tenant.id,
+}
+
+# A valid form for every method but GET, so that B's insider succeeds: exactly the
+# fields the form declares (forms refuse undeclared ones); the CSRF token is added.
+FORMS: dict[tuple[str, str], dict[str, str]] = {
+    ("tenants.change_role", "POST"): {"role": "admin"},
+    ("tenants.remove_member", "POST"): {},
+    ("tenants.invite", "POST"): {"email": "new-mediator@example.org", "role": "mediator"},
+    ("tenants.revoke_invitation", "POST"): {},
+    ("tenants.resend_invitation", "POST"): {},
+    ("tenants.settings", "POST"): {
+        "legal_name": "Centre de médiation B, renamed",
+        "registration_number": "53298471300018",
+        "country": "FR",
+        "locale": "en",
+        "timezone": "Europe/Paris",
+    },
+}
+
+
+@dataclass
+class Outsider:
+    label: str
+    user: Any
+    # Their own workspace argument (slug, partner_slug) and value: the route is also
+    # tried from inside it, holding B's other ids.
+    workspace: tuple[str, Any] | None = None
+
+
+@dataclass
+class Actors:
+    insider: Any
+    outsiders: list[Outsider]
+    home: str  # where the insider's post/redirect/get may lead
+
+
+def actors(route: Route, w: World) -> Actors:
+    if route.staff:
+        members = [Outsider("A's owner", w.a.owner), Outsider("B's owner", w.b.owner)]
+        return Actors(w.staff, members, "/staff/")
+    if route.kind == "tenant":
+        a = Outsider("A's owner", w.a.owner, ("slug", w.a.tenant.slug))
+        return Actors(w.b.owner, [a], f"/c/{w.b.tenant.slug}/")
+    if route.kind == "partner":
+        a = Outsider("partner A's member", w.partner_a_member, ("partner_slug", w.partner_a.slug))
+        return Actors(w.partner_b_member, [a], f"/p/{w.partner_b.slug}/")
+    if route.kind == "own":
+        return Actors(w.b.owner, [Outsider("user A", w.a.owner)], "/account/")
+    pytest.fail(f"{route}: access class {route.kind!r} has no insider and outsiders here")
+
+
+# --- digests -----------------------------------------------------------------------------
+
+
+def digest_of(engine: Engine, tenant_id: Any, partner_id: Any) -> str:
+    """B's rows: tenant-owned ones and the tenant (world.digest_rows), plus the partner,
+    its memberships and the user rows of everyone belonging to either."""
+    tables = Base.metadata.tables
+    partners, partner_members = tables["partners"], tables["partner_memberships"]
+    members, users = tables["memberships"], tables["users"]
+    people = union(
+        select(members.c.user_id).where(members.c.tenant_id == tenant_id),
+        select(partner_members.c.user_id).where(partner_members.c.partner_id == partner_id),
+    )
+    queries = [
+        partners.select().where(partners.c.id == partner_id),
+        partner_members.select()
+        .where(partner_members.c.partner_id == partner_id)
+        .order_by(partner_members.c.id),
+        users.select().where(users.c.id.in_(select(people.subquery()))).order_by(users.c.id),
+    ]
+    with engine.connect() as conn:
+        blob = [[dict(r) for r in conn.execute(q).mappings()] for q in queries]
+    blob.append(digest_rows(engine, tenant_id))
+    return hashlib.sha256(json.dumps(blob, default=str, sort_keys=True).encode()).hexdigest()
+
+
+# --- requests ----------------------------------------------------------------------------
+
+
+def signed_in(app: Any, user: Any) -> Any:
+    client = app.test_client()
+    sign_in(client, user)
+    return client
+
+
+def send(client: Any, route: Route, url: str) -> Any:
+    if route.method == "GET":
+        return client.get(url)
+    data = {"csrf_token": client.csrf_token(), **FORMS[(route.endpoint, route.method)]}
+    return client.open(url, method=route.method, data=data)
+
+
+def build(app: Any, route: Route, values: dict[str, Any]) -> str:
+    return app.url_map.bind("localhost").build(route.endpoint, values, method=route.method)
+
+
+def check_tables(route: Route) -> None:
+    missing = [name for name in route.arguments if name not in ARGUMENTS]
+    if missing:
+        pytest.fail(f"{route}: no value for URL argument(s) {missing}; add them to ARGUMENTS")
+    if route.method != "GET" and (route.endpoint, route.method) not in FORMS:
+        pytest.fail(f"{route} ({route.endpoint}): no valid form in FORMS; add one")
+
+
+# --- the tests ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("route", routes(), ids=str)
+def test_foreign_objects_answer_404_and_change_nothing(app, owner_engine, route):
+    check_tables(route)
+    world = seed_world()
+    people = actors(route, world)
+    values = {name: ARGUMENTS[name](world) for name in route.arguments}
+    url = build(app, route, values)
+    b_rows = functools.partial(digest_of, owner_engine, world.b.tenant.id, world.partner_b.id)
+    a_rows = functools.partial(digest_of, owner_engine, world.a.tenant.id, world.partner_a.id)
+
+    for outsider in people.outsiders:
+        urls = [url]
+        if outsider.workspace and len(route.arguments) > 1:
+            urls.append(build(app, route, dict([*values.items(), outsider.workspace])))
+        client = signed_in(app, outsider.user)
+        for target in urls:
+            before = b_rows()
+            response = send(client, route, target)
+            assert response.status_code == 404, (
+                f"{outsider.label} on {route.method} {target}: {response.status_code} "
+                f"{response.headers.get('Location', '')}"
+            )
+            assert b_rows() == before, f"{outsider.label} on {route.method} {target} changed B"
+
+    client = signed_in(app, people.insider)
+    before = a_rows()
+    response = send(client, route, url)
+    if route.method != "GET" and response.status_code == 303:
+        location = urlsplit(response.headers["Location"]).path
+        assert location.startswith(people.home), f"{route} led B out of its workspace: {location}"
+        assert client.get(location).status_code == 200, f"{route}: {location} after the post"
+    else:
+        assert 200 <= response.status_code < 300, (
+            f"B's insider on {route.method} {url}: {response.status_code} "
+            f"{response.headers.get('Location', '')}"
+        )
+    assert a_rows() == before, f"B's insider on {route.method} {url} changed A's rows"
+
+
+def test_the_enumeration_finds_every_access_class_and_the_tables_are_current(app):
+    found = routes()
+    assert {r.kind for r in found} >= {"tenant", "partner", "own"}
+    assert set(FORMS) <= {(r.endpoint, r.method) for r in found}, "FORMS names a gone route"
+    assert set(ARGUMENTS) <= {a for r in found for a in r.arguments}, "an argument is gone"
+
+
+def test_every_tenant_owned_model_has_a_row_factory(app):
+    for model in tenant_models():
+        factory = TENANT_ROW_FACTORIES.get(model.__name__)
+        assert factory is not None, f"{model.__name__} has no factory in TENANT_ROW_FACTORIES"
+        assert factory._meta.model is model
