@@ -43,7 +43,7 @@ translations: $(MO_FILES)
 # Re-extract the messages and merge them into each language's catalogue.
 extract-messages: install-dev
 	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -o core/translations/messages.pot core tenants referrals marketplace
-	$(BIN)/pybabel update -i core/translations/messages.pot -d core/translations --no-fuzzy-matching
+	$(BIN)/pybabel update -i core/translations/messages.pot -d core/translations --no-fuzzy-matching --ignore-obsolete
 
 lint: install-dev
 	$(BIN)/ruff check .

@@ -22,6 +22,16 @@ ALWAYS_ALLOWED = frozenset({"csrf_token", "submit", "next"})
 FORM_MIMETYPES = frozenset({"", "application/x-www-form-urlencoded", "multipart/form-data"})
 
 
+def strip(value: str | None) -> str | None:
+    """Field filter: autofill and phone keyboards add spaces around what people type."""
+    return value.strip() if isinstance(value, str) else value
+
+
+def strip_lower(value: str | None) -> str | None:
+    """Field filter for email addresses, which the product compares case-insensitively."""
+    return value.strip().lower() if isinstance(value, str) else value
+
+
 SUBMIT_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
 

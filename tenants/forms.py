@@ -13,7 +13,6 @@ from wtforms import (
     BooleanField,
     DateField,
     EmailField,
-    PasswordField,
     SelectField,
     StringField,
 )
@@ -22,15 +21,14 @@ from wtforms.validators import (
     UUID,
     DataRequired,
     Email,
-    EqualTo,
     InputRequired,
     Length,
     Optional,
     ValidationError,
 )
 
-from core.accounts.services import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH
-from core.forms import StrictForm
+from core.accounts.forms import LANGUAGE_CHOICES, new_password_fields
+from core.forms import StrictForm, strip, strip_lower
 from tenants.models import Role
 from tenants.services import registration_problem, slug_problem, time_zones
 
@@ -38,8 +36,6 @@ from tenants.services import registration_problem, slug_problem, time_zones
 _NOT_COUNTRIES = frozenset(
     {"AC", "CP", "CQ", "DG", "EA", "EU", "EZ", "IC", "QO", "TA", "UN", "XA", "XB", "XK", "ZZ"}
 )
-LANGUAGE_CHOICES = [SelectChoice("fr", "Français"), SelectChoice("en", "English")]
-_PASSWORD_LENGTH = _l("Use %(min)d to %(max)d characters.")
 
 
 def country_choices() -> list[SelectChoice]:
@@ -63,14 +59,6 @@ def role_choices(include_owner: bool = True) -> list[SelectChoice]:
     ]
 
 
-def _strip(value: str | None) -> str | None:
-    return value.strip() if isinstance(value, str) else value
-
-
-def _lower(value: str | None) -> str | None:
-    return value.strip().lower() if isinstance(value, str) else value
-
-
 class _CenterIdentity:
     """Shared by sign-up and settings: the registration number depends on the country."""
 
@@ -87,17 +75,17 @@ def _setup_identity_choices(form: Any) -> None:
 
 class SignupForm(_CenterIdentity, StrictForm):
     legal_name = StringField(
-        _l("Center legal name"), filters=[_strip], validators=[DataRequired(), Length(2, 200)]
+        _l("Center legal name"), filters=[strip], validators=[DataRequired(), Length(2, 200)]
     )
     slug = StringField(
         _l("Web address"),
-        filters=[_lower],
+        filters=[strip_lower],
         validators=[Optional(), Length(max=63)],
         description=_l("Leave empty to derive it from the name."),
     )
     registration_number = StringField(
         _l("Registration number (SIRET)"),
-        filters=[_strip],
+        filters=[strip],
         validators=[DataRequired(), Length(max=20)],
         description=_l("14 digits for a French center; up to 14 letters and digits elsewhere."),
     )
@@ -108,29 +96,14 @@ class SignupForm(_CenterIdentity, StrictForm):
     locale = SelectField(_l("Language of the center"), choices=LANGUAGE_CHOICES)
     timezone = SelectField(_l("Time zone"), default="Europe/Paris", validators=[InputRequired()])
     owner_name = StringField(
-        _l("Your full name"), filters=[_strip], validators=[DataRequired(), Length(2, 120)]
+        _l("Your full name"), filters=[strip], validators=[DataRequired(), Length(2, 120)]
     )
     email = EmailField(
         _l("Your work email"),
-        filters=[_lower],
+        filters=[strip_lower],
         validators=[DataRequired(), Email(), Length(max=254)],
     )
-    password = PasswordField(
-        _l("Password"),
-        validators=[
-            DataRequired(),
-            Length(MIN_PASSWORD_LENGTH, MAX_PASSWORD_LENGTH, _PASSWORD_LENGTH),
-        ],
-        description=_l("At least %(n)d characters.", n=MIN_PASSWORD_LENGTH),
-    )
-    password_confirm = PasswordField(
-        _l("Confirm the password"),
-        validators=[
-            DataRequired(),
-            Length(max=MAX_PASSWORD_LENGTH),
-            EqualTo("password", message=_l("The two passwords differ.")),
-        ],
-    )
+    password, password_confirm = new_password_fields(_l("Password"), _l("Confirm the password"))
     accept_terms = BooleanField(
         _l("I accept the terms of service and the data processing agreement"),
         validators=[DataRequired(message=_l("Please accept the terms to continue."))],
@@ -154,12 +127,12 @@ class SettingsForm(_CenterIdentity, StrictForm):
     # error rather than the current value.
     legal_name = StringField(
         _l("Center legal name"),
-        filters=[_strip],
+        filters=[strip],
         validators=[InputRequired(), DataRequired(), Length(2, 200)],
     )
     registration_number = StringField(
         _l("Registration number (SIRET)"),
-        filters=[_strip],
+        filters=[strip],
         validators=[InputRequired(), DataRequired(), Length(max=20)],
     )
     country = SelectField(_l("Country"), validators=[InputRequired()])
@@ -178,7 +151,7 @@ class SettingsForm(_CenterIdentity, StrictForm):
 
 class InviteForm(StrictForm):
     email = EmailField(
-        _l("Email"), filters=[_lower], validators=[DataRequired(), Email(), Length(max=254)]
+        _l("Email"), filters=[strip_lower], validators=[DataRequired(), Email(), Length(max=254)]
     )
     role = SelectField(_l("Role"), default=Role.MEDIATOR.value, validators=[InputRequired()])
 
@@ -201,23 +174,10 @@ class ConfirmForm(StrictForm):
 
 class JoinForm(StrictForm):
     name = StringField(
-        _l("Your full name"), filters=[_strip], validators=[DataRequired(), Length(2, 120)]
+        _l("Your full name"), filters=[strip], validators=[DataRequired(), Length(2, 120)]
     )
-    password = PasswordField(
-        _l("Choose a password"),
-        validators=[
-            DataRequired(),
-            Length(MIN_PASSWORD_LENGTH, MAX_PASSWORD_LENGTH, _PASSWORD_LENGTH),
-        ],
-        description=_l("At least %(n)d characters.", n=MIN_PASSWORD_LENGTH),
-    )
-    password_confirm = PasswordField(
-        _l("Confirm the password"),
-        validators=[
-            DataRequired(),
-            Length(max=MAX_PASSWORD_LENGTH),
-            EqualTo("password", message=_l("The two passwords differ.")),
-        ],
+    password, password_confirm = new_password_fields(
+        _l("Choose a password"), _l("Confirm the password")
     )
     locale = SelectField(_l("Language"), choices=LANGUAGE_CHOICES)
 

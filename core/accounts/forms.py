@@ -9,7 +9,7 @@ from wtforms import EmailField, PasswordField, SelectChoice, SelectField, String
 from wtforms.validators import DataRequired, Email, EqualTo, InputRequired, Length, Regexp
 
 from core.accounts.services import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH
-from core.forms import StrictForm
+from core.forms import StrictForm, strip
 
 EMAIL_MAX = 254  # RFC 5321 path limit, and the users.email column
 NAME_MAX = 120  # the users.name column
@@ -18,19 +18,17 @@ NAME_MAX = 120  # the users.name column
 LANGUAGE_CHOICES = [SelectChoice("fr", "Français"), SelectChoice("en", "English")]
 
 
-def _strip(value: str | None) -> str | None:
-    # Autofill and phone keyboards add spaces around an address.
-    return value.strip() if value else value
-
-
 def _digits_only(value: str | None) -> str | None:
     # Authenticator apps show "123 456"; people type it as they see it.
     return "".join(value.split()) if value else value
 
 
-def _new_password_fields() -> tuple[PasswordField, PasswordField]:
+def new_password_fields(
+    label: str = _l("New password"), confirm_label: str = _l("Confirm the new password")
+) -> tuple[PasswordField, PasswordField]:
+    """A new password and its confirmation (to be named `password` and a confirm field)."""
     password = PasswordField(
-        _l("New password"),
+        label,
         validators=[
             DataRequired(),
             Length(
@@ -47,7 +45,7 @@ def _new_password_fields() -> tuple[PasswordField, PasswordField]:
         ),
     )
     confirm = PasswordField(
-        _l("Confirm the new password"),
+        confirm_label,
         validators=[
             DataRequired(),
             Length(max=MAX_PASSWORD_LENGTH),
@@ -79,7 +77,7 @@ def _code_field() -> StringField:
 class LoginForm(StrictForm):
     email = EmailField(
         _l("Email address"),
-        filters=[_strip],
+        filters=[strip],
         # Checked before any lookup: a malformed address is a typo, not a failed sign-in.
         validators=[DataRequired(), Length(max=EMAIL_MAX), Email()],
         render_kw={"autocomplete": "username", "autofocus": True},
@@ -100,14 +98,14 @@ class EmailForm(StrictForm):
 
     email = EmailField(
         _l("Email address"),
-        filters=[_strip],
+        filters=[strip],
         validators=[DataRequired(), Length(max=EMAIL_MAX), Email()],
         render_kw={"autocomplete": "email"},
     )
 
 
 class ResetPasswordForm(StrictForm):
-    password, confirm = _new_password_fields()
+    password, confirm = new_password_fields()
 
 
 class ProfileForm(StrictForm):
@@ -130,7 +128,7 @@ class ChangePasswordForm(StrictForm):
         validators=[DataRequired(), Length(max=MAX_PASSWORD_LENGTH)],
         render_kw={"autocomplete": "current-password"},
     )
-    password, confirm = _new_password_fields()
+    password, confirm = new_password_fields()
 
 
 class EnableTwoFactorForm(StrictForm):

@@ -200,7 +200,7 @@ def test_a_bad_account_form_is_a_422_and_leaves_the_invitation_open(app, admin, 
     refresh_csrf(invitee)
     bad = invitee.post_form(path, {**NEW_ACCOUNT, "password_confirm": "something else"})
     assert bad.status_code == 422
-    assert "The two passwords differ" in bad.get_data(as_text=True)
+    assert "The two passwords do not match" in bad.get_data(as_text=True)
     assert _invitation(center).accepted_at is None
     assert db.session.scalar(select(User).where(User.email == INVITEE)) is None
 
