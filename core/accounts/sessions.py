@@ -129,3 +129,15 @@ def _unauthorized():
         flash(login_manager.login_message, "info")
         return redirect(url_for("accounts.login", next=request.full_path.rstrip("?")))
     abort(401)
+
+
+def end_other_sessions(user_id: uuid.UUID, current_token: str | None, reason: str) -> None:
+    """End every session of the user except the one making the request."""
+    query = update(UserSession).where(
+        UserSession.user_id == user_id, UserSession.ended_at.is_(None)
+    )
+    if current_token:
+        query = query.where(UserSession.token_hash != hash_token(current_token))
+    db.session.execute(
+        query.values(ended_at=now(), end_reason=reason).execution_options(synchronize_session=False)
+    )
