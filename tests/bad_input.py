@@ -1,6 +1,7 @@
-"""Tools of the standing bad-input test (tests/test_bad_input_standing.py): what a form
-declares, the bad requests built from a valid one, what a page shows, a snapshot of
-everything a request could write, and the JSON operations of the OpenAPI document.
+"""Tools of the standing bad-input test (tests/test_bad_input_standing.py), web side:
+which routes take a body, what a form declares, the bad posts built from a valid one,
+what a page shows, and a snapshot of everything a request could write. The JSON side
+is in tests/bad_input_api.py, the registry of forms in tests/bad_input_registry.py.
 """
 
 from __future__ import annotations
@@ -20,18 +21,23 @@ from flask import Flask
 from flask_wtf import FlaskForm
 from sqlalchemy import select
 from sqlalchemy.engine import Engine
-from wtforms import BooleanField, SelectFieldBase, StringField
+from werkzeug.routing import Rule
+from wtforms import SelectFieldBase, StringField
 from wtforms.validators import Length
 
 from core.db import Base
 
 ONE_MB = 1024 * 1024
+TOO_LARGE = "x" * (ONE_MB + 1)  # one character over the 1 MB limit of a request body
 UNKNOWN_FIELD = "is_admin"
 HUGE = 100_000  # characters per text field in the "every field huge" case (body < 1 MB)
+WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
 # A value of the wrong shape, by field class, for fields whose class says what they hold.
 # Free text (StringField, PasswordField) has no wrong type: the registry may name one
-# (a code that must be digits, passwords that must match...).
+# (a code that must be digits, passwords that must match...). A checkbox (BooleanField)
+# has none either: browsers send "y", "on" or the value attribute, and any value means
+# "checked".
 WRONG_BY_TYPE = {
     "EmailField": "not-an-email",
     "SelectField": "not-a-choice",
@@ -48,9 +54,22 @@ WRONG_BY_TYPE = {
     "TimeField": "25:61",
     "MonthField": "2024-13",
 }
-# A checkbox has no wrong type: browsers send "y", "on" or the value attribute, and
-# any value means "checked".
-NO_WRONG_TYPE = ("BooleanField",)
+
+
+# --- which routes take a body --------------------------------------------------------------
+
+
+def write_rules(app: Flask, api: bool) -> Iterator[tuple[Rule, str]]:
+    """(rule, method) for each write method of each rule under /api/ (`api`) or outside."""
+    for rule in app.url_map.iter_rules():
+        if rule.rule.startswith("/api/") == api:
+            for method in rule.methods & WRITE_METHODS:
+                yield rule, method
+
+
+def web_write_routes(app: Flask) -> list[tuple[str, str]]:
+    """(endpoint, method) of every web rule that takes a body (the API has its own checks)."""
+    return sorted({(rule.endpoint, method) for rule, method in write_rules(app, api=False)})
 
 
 # --- what a form declares ------------------------------------------------------------
@@ -74,17 +93,13 @@ def form_fields(app: Flask, form_class: type[FlaskForm], **kwargs: Any) -> list[
             if item.type == "CSRFTokenField":
                 continue
             lengths = [v.max for v in item.validators if isinstance(v, Length) and v.max >= 0]
-            if isinstance(item, BooleanField):
-                required = bool(item.flags.required)
-            elif isinstance(item, SelectFieldBase):
-                required = not item.flags.optional
-            else:
-                required = bool(item.flags.required)
+            # A choice must be made unless the field is optional.
+            choice = isinstance(item, SelectFieldBase)
             found.append(
                 FieldInfo(
                     name=item.name,
                     kind=type(item).__name__,
-                    required=required,
+                    required=not item.flags.optional if choice else bool(item.flags.required),
                     text=isinstance(item, StringField),
                     max_length=min(lengths) if lengths else None,
                 )
@@ -108,16 +123,23 @@ def all_form_classes() -> list[type[FlaskForm]]:
 
 @dataclass(frozen=True)
 class Case:
-    kind: str  # missing, wrong, oversize, unknown, huge, too_large, malformed
+    """One request: a bad one (a form post or a JSON body) or the valid one."""
+
+    kind: str  # missing, wrong, oversize, unknown, huge, too_large, malformed (or valid)
     label: str
     field: str | None = None
     data: Any = None  # a dict for the test client, or raw bytes
     content_type: str | None = None
     headers: dict[str, str] = dataclasses.field(default_factory=dict)
     chunked: bool = False  # sent without Content-Length, as a chunked request is
+    status: int | None = None  # JSON: the status it must answer (None: any 4xx)
 
     def __str__(self) -> str:
         return self.label
+
+
+def json_body(value: Any) -> bytes:
+    return json.dumps(value).encode()
 
 
 def form_cases(
@@ -126,8 +148,8 @@ def form_cases(
     """Each case is the valid post with one thing wrong, so that accepting it would write."""
     base = {"csrf_token": csrf, **valid}
 
-    def but(**changes: Any) -> dict[str, Any]:
-        return {**base, **changes}
+    def but(name: str, value: Any) -> dict[str, Any]:
+        return {**base, name: value}
 
     for f in fields:
         if f.required:
@@ -135,38 +157,37 @@ def form_cases(
             yield Case("missing", f"{f.name} missing", f.name, data)
         bad = wrong.get(f.name, WRONG_BY_TYPE.get(f.kind))
         if bad is not None:
-            yield Case(
-                "wrong", f"{f.name} of the wrong type ({bad!r})", f.name, but(**{f.name: bad})
-            )
+            yield Case("wrong", f"{f.name} of the wrong type ({bad!r})", f.name, but(f.name, bad))
         if f.text and f.max_length is not None:
             long = _longer(valid[f.name], f.max_length + 1)
             yield Case(
                 "oversize",
                 f"{f.name} over {f.max_length} characters",
                 f.name,
-                but(**{f.name: long}),
+                but(f.name, long),
             )
-    yield Case("unknown", f"an unknown field {UNKNOWN_FIELD!r}", None, but(**{UNKNOWN_FIELD: "1"}))
+    yield Case("unknown", f"an unknown field {UNKNOWN_FIELD!r}", None, but(UNKNOWN_FIELD, "1"))
     texts = {f.name: _longer(valid[f.name], HUGE) for f in fields if f.text}
     if texts:
-        yield Case("huge", f"every text field {HUGE} characters long", None, but(**texts))
+        yield Case("huge", f"every text field {HUGE} characters long", None, {**base, **texts})
 
     first = fields[0].name if fields else "filler"
-    yield Case("too_large", "a form body over 1 MB", first, but(**{first: "x" * (ONE_MB + 1)}))
+    too_large = but(first, TOO_LARGE)
+    yield Case("too_large", "a form body over 1 MB", first, too_large)
     yield Case(
         "too_large",
         "a chunked body over 1 MB (no Content-Length)",
         first,
-        urlencode(but(**{first: "x" * (ONE_MB + 1)})).encode(),
+        urlencode(too_large).encode(),
         content_type="application/x-www-form-urlencoded",
         chunked=True,
     )
-    upload = (BytesIO(b"x" * (ONE_MB + 1)), "big.bin")
+    upload = (BytesIO(TOO_LARGE.encode()), "big.bin")
     yield Case(
         "too_large",
         "a multipart body over 1 MB",
         first,
-        but(**{first: upload}),
+        but(first, upload),
         content_type="multipart/form-data",
     )
     names = list(valid) or ["filler"]
@@ -198,8 +219,8 @@ def form_cases(
     for label, raw, content_type in (
         ("malformed JSON", b'{"' + names[0].encode() + b'": ', "application/json"),
         ("a JSON array", b"[1]", "application/json"),
-        ("the valid post as JSON", json.dumps(valid).encode(), "application/json"),
-        ("a JSON number and an unknown key", json.dumps(typed).encode(), "application/json"),
+        ("the valid post as JSON", json_body(valid), "application/json"),
+        ("a JSON number and an unknown key", json_body(typed), "application/json"),
         ("the valid post as text/plain", urlencode(valid).encode(), "text/plain"),
     ):
         yield Case(
@@ -316,97 +337,3 @@ def _digest(value: Any) -> str:
 
 def changed(before: dict[str, str], after: dict[str, str]) -> list[str]:
     return sorted(name for name in after if before.get(name) != after[name])
-
-
-# --- JSON operations ------------------------------------------------------------------------
-
-WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
-WRONG_JSON = {
-    "string": 12345,
-    "integer": "twelve",
-    "number": "twelve",
-    "boolean": "maybe",
-    "array": "not a list",
-    "object": "not an object",
-}
-# String formats whose values have a length of their own.
-BOUNDED_FORMATS = frozenset({"date", "date-time", "time", "uuid"})
-
-
-@dataclass(frozen=True)
-class JsonCase:
-    label: str
-    body: bytes
-    status: int | None  # None: any 4xx
-    content_type: str = "application/json"
-    chunked: bool = False
-
-
-def json_operations(spec: dict[str, Any]) -> list[tuple[str, str, dict[str, Any]]]:
-    """(METHOD, path, request body schema) of every operation that takes a JSON body."""
-    found = []
-    for path, item in spec.get("paths", {}).items():
-        for method, operation in item.items():
-            body = operation.get("requestBody") if isinstance(operation, dict) else None
-            if method.upper() in WRITE_METHODS and body:
-                schema = body["content"]["application/json"]["schema"]
-                found.append((method.upper(), path, _resolve(spec, schema)))
-    return sorted(found, key=lambda op: (op[1], op[0]))
-
-
-def _resolve(spec: dict[str, Any], schema: dict[str, Any]) -> dict[str, Any]:
-    while "$ref" in schema:
-        schema = spec["components"]["schemas"][schema["$ref"].rsplit("/", 1)[1]]
-    return schema
-
-
-def _type(prop: dict[str, Any]) -> str | None:
-    kind = prop.get("type")
-    if isinstance(kind, list):  # OpenAPI 3.1: ["string", "null"]
-        kind = next((k for k in kind if k != "null"), None)
-    return kind
-
-
-def unbounded_strings(schema: dict[str, Any]) -> list[str]:
-    """String properties a client may send with no maximum length."""
-    return [
-        name
-        for name, prop in schema.get("properties", {}).items()
-        if _type(prop) == "string"
-        and not prop.get("readOnly")
-        and "maxLength" not in prop
-        and "enum" not in prop
-        and prop.get("format") not in BOUNDED_FORMATS
-    ]
-
-
-def json_cases(schema: dict[str, Any], valid: dict[str, Any]) -> Iterator[JsonCase]:
-    """Each bad body, from the valid one with one thing wrong."""
-
-    def body(value: Any) -> bytes:
-        return json.dumps(value).encode()
-
-    first = next(iter(valid), "x")
-    yield JsonCase("malformed JSON", b'{"' + first.encode() + b'": ', 400)
-    yield JsonCase("a JSON array instead of an object", b"[]", 422)
-    yield JsonCase(f"an unknown field {UNKNOWN_FIELD!r}", body({**valid, UNKNOWN_FIELD: 1}), 422)
-    for name in schema.get("required", []):
-        missing = {k: v for k, v in valid.items() if k != name}
-        yield JsonCase(f"{name} missing", body(missing), 422)
-    for name, prop in schema.get("properties", {}).items():
-        if prop.get("readOnly"):
-            continue
-        kind = _type(prop)
-        if kind in WRONG_JSON:
-            yield JsonCase(
-                f"{name} of the wrong type", body({**valid, name: WRONG_JSON[kind]}), 422
-            )
-        if kind == "string" and "maxLength" in prop:
-            long = "x" * (prop["maxLength"] + 1)
-            yield JsonCase(
-                f"{name} over {prop['maxLength']} characters", body({**valid, name: long}), 422
-            )
-    too_large = body({**valid, "padding": "x" * (ONE_MB + 1)})
-    yield JsonCase("a body over 1 MB", too_large, 413)
-    yield JsonCase("a chunked body over 1 MB (no Content-Length)", too_large, 413, chunked=True)
-    yield JsonCase("the valid body as text/plain", body(valid), None, "text/plain")

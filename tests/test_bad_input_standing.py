@@ -4,6 +4,9 @@ writes nothing. It enumerates the URL map and the OpenAPI document, so a form or
 operation added later is covered as it appears (a missing entry in FORMS or
 JSON_OPERATIONS fails, it does not skip).
 
+The registry (FORMS, GET_FORMS, JSON_OPERATIONS, BODYLESS_OPERATIONS) is in
+tests/bad_input_registry.py, whose docstring tells how to add an entry.
+
 Web forms: every rule outside /api/ accepting POST, PUT, PATCH or DELETE has entries in
 FORMS (one per form the endpoint can show: /account/two-factor turns on or off). Each
 entry names its form class; the fields are read from it, and the entry's valid post
@@ -31,7 +34,7 @@ accepted post by its one fault only.
 
 JSON operations: every /api/ rule taking a write method is an operation of
 /api/openapi.json with a JSON request body (or is listed in BODYLESS_OPERATIONS), and
-every such operation has an entry in JSON_OPERATIONS. Cases (tests/bad_input.py,
+every such operation has an entry in JSON_OPERATIONS. Cases (tests/bad_input_api.py,
 json_cases): malformed JSON (400), an array instead of an object, an unknown field,
 each required property missing, each property of the wrong type, each string property
 over its maxLength (422; a string property without one fails), a body over 1 MB with
@@ -43,313 +46,45 @@ operation registered by the test runs the same checks.
 from __future__ import annotations
 
 import functools
-import json
-import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from datetime import timedelta
 from io import BytesIO
-from typing import Any, Literal
+from typing import Any
 
-import pyotp
 import pytest
 from flask import Flask
 from marshmallow import fields as ma
 from marshmallow import validate
 
 from core import audit
-from core.accounts import forms as account_forms
-from core.accounts.tokens import new_token
 from core.api import Blueprint, Schema
 from core.app import create_app
-from core.clock import now
 from core.db import db
-from core.forms import ButtonForm, LocaleForm, StrictForm
 from core.security import csrf as csrf_protect
-from tenants import forms as center_forms
 from tests.bad_input import (
     ONE_MB,
+    TOO_LARGE,
     UNKNOWN_FIELD,
-    WRITE_METHODS,
     Case,
     PageErrors,
     all_form_classes,
     changed,
     form_cases,
     form_fields,
-    json_cases,
-    json_operations,
+    json_body,
     snapshot,
-    unbounded_strings,
+    web_write_routes,
 )
-from tests.factories import DEFAULT_PASSWORD, AccountTokenFactory, InvitationFactory, UserFactory
-from tests.tenants.helpers import make_center, membership_of, refresh_csrf, sign_in
-
-NEW_PASSWORD = "a brand new passphrase"
-SIRET = "53298471300018"
-# Forms sent with GET change nothing (no CSRF, no write): they only need their size
-# limits. Each with the arguments its constructor needs.
-GET_FORMS: dict[type, dict[str, Any]] = {center_forms.AuditFilterForm: {"members": []}}
-BASE_FORMS = {StrictForm}  # bases of the others, never shown themselves
-
-
-# --- the registry of web forms ----------------------------------------------------------
-
-
-@dataclass
-class Ctx:
-    app: Flask
-    client: Any
-    clock: Any
-
-
-@dataclass
-class Stage:
-    """Where a form posts and a valid post, once its entry's setup has run."""
-
-    url: str
-    valid: dict[str, str]
-
-
-@dataclass(frozen=True)
-class Form:
-    label: str
-    form: type
-    setup: Callable[[Ctx], Stage]
-    shows: Literal["field", "alert", "page"] = "field"
-    # Values of the wrong shape for text fields that have one.
-    wrong: dict[str, str] = field(default_factory=dict)
-
-
-def _anonymous(url: str, valid: Callable[[], dict[str, str]]) -> Callable[[Ctx], Stage]:
-    return lambda ctx: Stage(url, valid())
-
-
-def _signed_in(url: str, valid: dict[str, str]) -> Callable[[Ctx], Stage]:
-    def setup(ctx: Ctx) -> Stage:
-        sign_in(ctx.client, UserFactory(locale="fr"))
-        return Stage(url, valid)
-
-    return setup
-
-
-def _two_factor_user() -> tuple[Any, pyotp.TOTP]:
-    totp = pyotp.TOTP(pyotp.random_base32())
-    return UserFactory(totp_secret=totp.secret, totp_enabled_at=now()), totp
-
-
-def _pending_second_factor(ctx: Ctx) -> Stage:
-    user, totp = _two_factor_user()
-    response = ctx.client.post_form("/login", {"email": user.email, "password": DEFAULT_PASSWORD})
-    assert response.headers["Location"].startswith("/login/two-factor")
-    return Stage("/login/two-factor", {"code": totp.at(ctx.clock.now())})
-
-
-def _enable_two_factor(ctx: Ctx) -> Stage:
-    sign_in(ctx.client, UserFactory())
-    page = ctx.client.get("/account/two-factor").get_data(as_text=True)
-    secret = re.search(r'translate="no">([A-Z2-7 ]+)<', page).group(1).replace(" ", "")
-    return Stage("/account/two-factor", {"code": pyotp.TOTP(secret).at(ctx.clock.now())})
-
-
-def _disable_two_factor(ctx: Ctx) -> Stage:
-    user, totp = _two_factor_user()
-    ctx.client.post_form("/login", {"email": user.email, "password": DEFAULT_PASSWORD})
-    response = ctx.client.post_form("/login/two-factor", {"code": totp.at(ctx.clock.now())})
-    assert response.status_code == 303, response.status_code
-    refresh_csrf(ctx.client)
-    ctx.clock.advance(timedelta(seconds=31))  # a code works once: the valid post needs the next
-    valid = {"password": DEFAULT_PASSWORD, "code": totp.at(ctx.clock.now())}
-    return Stage("/account/two-factor", valid)
-
-
-def _reset_link(ctx: Ctx) -> Stage:
-    token, token_hash = new_token()
-    expires_at = now() + timedelta(hours=1)
-    AccountTokenFactory(token_hash=token_hash, purpose="reset_password", expires_at=expires_at)
-    return Stage(f"/password/reset/{token}", {"password": NEW_PASSWORD, "confirm": NEW_PASSWORD})
-
-
-def _center_owner(ctx: Ctx) -> Any:
-    center = make_center()
-    sign_in(ctx.client, center.owner)
-    return center
-
-
-def _center_page(path: str, valid: dict[str, str]) -> Callable[[Ctx], Stage]:
-    return lambda ctx: Stage(_center_owner(ctx).url(path), valid)
-
-
-def _member(action: str, valid: dict[str, str]) -> Callable[[Ctx], Stage]:
-    def setup(ctx: Ctx) -> Stage:
-        center = _center_owner(ctx)
-        membership = membership_of(center.tenant, center.case_manager)
-        return Stage(center.url(f"members/{membership.id}/{action}"), valid)
-
-    return setup
-
-
-def _invitation(action: str) -> Callable[[Ctx], Stage]:
-    def setup(ctx: Ctx) -> Stage:
-        center = _center_owner(ctx)
-        invitation = InvitationFactory(tenant=center.tenant)
-        return Stage(center.url(f"invitations/{invitation.id}/{action}"), {})
-
-    return setup
-
-
-def _join(ctx: Ctx) -> Stage:
-    center = make_center()
-    token, token_hash = new_token()
-    InvitationFactory(tenant=center.tenant, email="new.mediator@example.org", token_hash=token_hash)
-    password = "another good password"
-    valid = {"name": "Paul Renard", "password": password, "password_confirm": password}
-    return Stage(center.url(f"join/{token}"), {**valid, "locale": "en"})
-
-
-SIGNUP = {
-    "legal_name": "Centre de médiation de Brest",
-    "slug": "brest",
-    "registration_number": SIRET,
-    "country": "FR",
-    "locale": "fr",
-    "timezone": "Europe/Paris",
-    "owner_name": "Jeanne Martin",
-    "email": "jeanne.martin@example.org",
-    "password": NEW_PASSWORD,
-    "password_confirm": NEW_PASSWORD,
-    "accept_terms": "y",
-}
-CENTER_SETTINGS = {
-    "legal_name": "Centre de médiation, nouveau nom",
-    "registration_number": SIRET,
-    "country": "FR",
-    "locale": "en",
-    "timezone": "Europe/Brussels",
-    "require_2fa_for_admins": "",
-}
-PASSWORDS = {"password": "short", "confirm": "not the same passphrase"}
-PASSWORD_CONFIRM = {"password": "short", "password_confirm": "not the same passphrase"}
-CODE = {"code": "12345a"}
-SIRET_WRONG = {"registration_number": "12345678901234"}
-
-FORMS: dict[tuple[str, str], tuple[Form, ...]] = {
-    ("core.set_locale", "POST"): (
-        Form(
-            "language switch",
-            LocaleForm,
-            _signed_in("/locale", {"locale": "en", "next": "/account/settings"}),
-            "page",
-        ),
-    ),
-    ("accounts.login", "POST"): (
-        Form(
-            "sign-in",
-            account_forms.LoginForm,
-            _anonymous(
-                "/login", lambda: {"email": UserFactory().email, "password": DEFAULT_PASSWORD}
-            ),
-        ),
-    ),
-    ("accounts.login_two_factor", "POST"): (
-        Form("second factor", account_forms.TwoFactorLoginForm, _pending_second_factor, wrong=CODE),
-    ),
-    ("accounts.logout", "POST"): (Form("sign-out", ButtonForm, _signed_in("/logout", {}), "page"),),
-    ("accounts.settings", "POST"): (
-        Form(
-            "account settings",
-            account_forms.ProfileForm,
-            _signed_in("/account/settings", {"name": "A New Name", "locale": "en"}),
-        ),
-    ),
-    ("accounts.change_password", "POST"): (
-        Form(
-            "password change",
-            account_forms.ChangePasswordForm,
-            _signed_in(
-                "/account/password",
-                {
-                    "current_password": DEFAULT_PASSWORD,
-                    "password": NEW_PASSWORD,
-                    "confirm": NEW_PASSWORD,
-                },
-            ),
-            wrong=PASSWORDS,
-        ),
-    ),
-    ("accounts.two_factor", "POST"): (
-        Form(
-            "turning two-factor on",
-            account_forms.EnableTwoFactorForm,
-            _enable_two_factor,
-            wrong=CODE,
-        ),
-        Form(
-            "turning two-factor off",
-            account_forms.DisableTwoFactorForm,
-            _disable_two_factor,
-            wrong=CODE,
-        ),
-    ),
-    ("accounts.forgot_password", "POST"): (
-        Form(
-            "forgotten password",
-            account_forms.EmailForm,
-            _anonymous("/password/forgot", lambda: {"email": UserFactory().email}),
-        ),
-    ),
-    ("accounts.reset_password", "POST"): (
-        Form("password reset", account_forms.ResetPasswordForm, _reset_link, wrong=PASSWORDS),
-    ),
-    ("accounts.resend_verification", "POST"): (
-        Form(
-            "new confirmation link",
-            account_forms.EmailForm,
-            _anonymous(
-                "/verify-email/resend", lambda: {"email": UserFactory(email_verified_at=None).email}
-            ),
-        ),
-    ),
-    ("tenants.signup", "POST"): (
-        Form(
-            "center sign-up",
-            center_forms.SignupForm,
-            _anonymous("/signup", lambda: dict(SIGNUP)),
-            wrong={"slug": "-Not a slug!", **SIRET_WRONG, **PASSWORD_CONFIRM},
-        ),
-    ),
-    ("tenants.change_role", "POST"): (
-        Form("role change", center_forms.RoleForm, _member("role", {"role": "admin"}), "alert"),
-    ),
-    ("tenants.remove_member", "POST"): (
-        Form("member removal", center_forms.ConfirmForm, _member("remove", {}), "alert"),
-    ),
-    ("tenants.invite", "POST"): (
-        Form(
-            "invitation",
-            center_forms.InviteForm,
-            _center_page("invitations", {"email": "invitee@example.org", "role": "mediator"}),
-        ),
-    ),
-    ("tenants.revoke_invitation", "POST"): (
-        Form("invitation revocation", center_forms.ConfirmForm, _invitation("revoke"), "alert"),
-    ),
-    ("tenants.resend_invitation", "POST"): (
-        Form("invitation resend", center_forms.ConfirmForm, _invitation("resend"), "alert"),
-    ),
-    ("tenants.settings", "POST"): (
-        Form(
-            "center settings",
-            center_forms.SettingsForm,
-            _center_page("settings", CENTER_SETTINGS),
-            wrong=SIRET_WRONG,
-        ),
-    ),
-    ("tenants.join", "POST"): (
-        Form("joining through an invitation", center_forms.JoinForm, _join, wrong=PASSWORD_CONFIRM),
-    ),
-}
-
+from tests.bad_input_api import api_write_routes, json_cases, json_operations, unbounded_strings
+from tests.bad_input_registry import (
+    BASE_FORMS,
+    BODYLESS_OPERATIONS,
+    FORMS,
+    GET_FORMS,
+    JSON_OPERATIONS,
+    Ctx,
+    Form,
+    Stage,
+)
 
 # --- enumeration (at collection time: parametrize needs the list before any fixture) -----
 
@@ -358,15 +93,6 @@ FORMS: dict[tuple[str, str], tuple[Form, ...]] = {
 def _url_map_app() -> Flask:
     config = {"TESTING": True, "SECRET_KEY": "url-map-only", "DATABASE_URL": "sqlite://"}
     return create_app({**config, "REDIS_URL": None})
-
-
-def web_write_routes(app: Flask) -> list[tuple[str, str]]:
-    """(endpoint, method) of every web rule that takes a body (the API has its own test)."""
-    found = set()
-    for rule in app.url_map.iter_rules():
-        if not rule.rule.startswith("/api/"):
-            found.update((rule.endpoint, method) for method in rule.methods & WRITE_METHODS)
-    return sorted(found)
 
 
 def _form_params() -> list[Any]:
@@ -428,8 +154,25 @@ class Sender:
         )
         return response, changed(before, self.state())
 
+    def failures(
+        self,
+        url: str,
+        method: str,
+        cases: list[Case],
+        accept: str,
+        judge: Callable[[Case, Any], str | None],
+    ) -> list[str]:
+        """Each case answered wrongly (as `judge` tells) or that wrote, with what is wrong."""
+        found = []
+        for case in cases:
+            response, written = self.send(url, method, case, accept)
+            problems = [judge(case, response), f"wrote to {written}" if written else None]
+            if any(problems):
+                found.append(f"{case}: {'; '.join(p for p in problems if p)}")
+        return found
 
-def judge(case: Case, entry: Form, response: Any) -> str | None:
+
+def judge_page(entry: Form, case: Case, response: Any) -> str | None:
     """What is wrong with the answer to a bad post, or None."""
     status = response.status_code
     if not 400 <= status < 500:
@@ -473,12 +216,8 @@ def test_bad_input_to_a_form_is_refused_and_writes_nothing(
     )
     sender = Sender(ctx, owner_engine, mailbox)
     cases = list(form_cases(fields, stage.valid, client.csrf_token(), entry.wrong))
-    failures = []
-    for case in cases:
-        response, written = sender.send(stage.url, method, case, "text/html")
-        problems = [judge(case, entry, response), f"wrote to {written}" if written else None]
-        if any(problems):
-            failures.append(f"{case}: {'; '.join(p for p in problems if p)}")
+    judge = functools.partial(judge_page, entry)
+    failures = sender.failures(stage.url, method, cases, "text/html", judge)
     assert not failures, f"{len(failures)} of {len(cases)} cases:\n" + "\n".join(failures)
 
     valid = Case("valid", "the valid post", data={"csrf_token": client.csrf_token(), **stage.valid})
@@ -490,58 +229,29 @@ def test_bad_input_to_a_form_is_refused_and_writes_nothing(
 # --- JSON operations ------------------------------------------------------------------------
 
 
-@dataclass
-class ApiStage:
-    url: str
-    valid: dict[str, Any]
-    headers: dict[str, str] = field(default_factory=dict)  # e.g. a bearer token
+def judge_problem(case: Case, response: Any) -> str | None:
+    """What is wrong with the answer to a bad body, or None."""
+    status, problems = response.status_code, []
+    if response.mimetype != "application/problem+json":
+        problems.append(f"answered {response.mimetype}")
+    if not 400 <= status < 500 or case.status not in (None, status):
+        problems.append(f"answered {status}, not {case.status or '4xx'}")
+    return "; ".join(problems) or None
 
 
-# (METHOD, OpenAPI path) -> a setup returning the URL, a valid body and the auth headers.
-JSON_OPERATIONS: dict[tuple[str, str], Callable[[Ctx], ApiStage]] = {}
-# (METHOD, OpenAPI path) of API writes that take no body at all (a DELETE, an action).
-BODYLESS_OPERATIONS: set[tuple[str, str]] = set()
-
-
-def api_write_routes(app: Flask) -> set[tuple[str, str]]:
-    """(METHOD, OpenAPI path) of every /api/ rule that accepts a write method."""
-    found = set()
-    for rule in app.url_map.iter_rules():
-        if rule.rule.startswith("/api/"):
-            path = re.sub(r"<(?:[^:<>]+:)?([^<>]+)>", r"{\1}", rule.rule)
-            found.update((method, path) for method in rule.methods & WRITE_METHODS)
-    return found
-
-
-def check_json_operation(
-    sender: Sender, method: str, schema: dict[str, Any], stage: ApiStage
-) -> None:
+def check_json_operation(sender: Sender, method: str, schema: dict[str, Any], stage: Stage) -> None:
     unbounded = unbounded_strings(schema)
     failures = [f"string properties without maxLength: {unbounded}"] if unbounded else []
-    for bad in json_cases(schema, stage.valid):
-        case = Case(
-            "json",
-            bad.label,
-            data=bad.body,
-            content_type=bad.content_type,
-            headers=stage.headers,
-            chunked=bad.chunked,
-        )
-        response, written = sender.send(stage.url, method, case, "application/json")
-        status, problems = response.status_code, []
-        if response.mimetype != "application/problem+json":
-            problems.append(f"answered {response.mimetype}")
-        if not 400 <= status < 500 or bad.status not in (None, status):
-            problems.append(f"answered {status}, not {bad.status or '4xx'}")
-        if written:
-            problems.append(f"wrote to {written}")
-        if problems:
-            failures.append(f"{bad.label}: {'; '.join(problems)}")
+    cases = list(json_cases(schema, stage.valid, stage.headers))
+    failures += sender.failures(stage.url, method, cases, "application/json", judge_problem)
     assert not failures, f"{method} {stage.url}:\n" + "\n".join(failures)
 
-    body = json.dumps(stage.valid).encode()
     valid = Case(
-        "valid", "valid", data=body, content_type="application/json", headers=stage.headers
+        "valid",
+        "the valid body",
+        data=json_body(stage.valid),
+        content_type="application/json",
+        headers=stage.headers,
     )
     response, written = sender.send(stage.url, method, valid, "application/json")
     assert 200 <= response.status_code < 300, f"the valid body answered {response.status_code}"
@@ -600,7 +310,7 @@ def probe_app(app):
 
 def test_the_json_checks_work_on_a_probe_operation(probe_app, client, clock, owner_engine, mailbox):
     valid = {"name": "Express mediation", "seats": 2, "online": True}
-    registry = {("POST", PROBE): lambda ctx: ApiStage(PROBE, valid)}
+    registry = {("POST", PROBE): lambda ctx: Stage(PROBE, valid)}
     assert (
         check_every_json_operation(probe_app, client, clock, owner_engine, mailbox, registry) == 1
     )
@@ -614,9 +324,7 @@ def test_api_paths_answer_problem_json_and_pages_answer_html(client):
         assert 400 <= response.status_code < 500
         assert response.mimetype == "application/problem+json"
         assert response.json["status"] == response.status_code
-    page = client.post(
-        "/login", data={"email": "x" * (ONE_MB + 1)}, headers={"Accept": "text/html"}
-    )
+    page = client.post("/login", data={"email": TOO_LARGE}, headers={"Accept": "text/html"})
     assert page.status_code == 413
     assert page.mimetype == "text/html"
     assert ">413<" in page.get_data(as_text=True)
