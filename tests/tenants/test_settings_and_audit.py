@@ -97,7 +97,10 @@ def test_the_dashboard_summarises_the_center(client, center):
     assert center.tenant.legal_name in page
     assert re.search(r"Mediator: <strong>3</strong>", page)
     assert "new@example.org" in page  # pending invitation
-    assert "Invitation sent" in page  # recent activity, for managers
+    assert "Invitation sent</strong> · new@example.org (Viewer)" in page  # recent activity
+    AuditEventFactory(tenant=center.tenant, action="center.created", details={})
+    page = client.get(center.url()).get_data(as_text=True)
+    assert "Center created</strong></span>" in page  # nothing to add: no dangling separator
     mediator = client.application.test_client()
     mediator.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en"
     sign_in(mediator, center.case_manager)
