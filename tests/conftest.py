@@ -228,8 +228,17 @@ def app(app_config: dict, owner_engine: Engine) -> Iterator[Flask]:
 
 
 @pytest.fixture
-def client(app: Flask) -> Client:
-    return app.test_client()
+def page_language() -> str | None:
+    """The Accept-Language of `client`; a package's conftest may pin it."""
+    return None
+
+
+@pytest.fixture
+def client(app: Flask, page_language: str | None) -> Client:
+    test_client = app.test_client()
+    if page_language:
+        test_client.environ_base["HTTP_ACCEPT_LANGUAGE"] = page_language
+    return test_client
 
 
 @pytest.fixture

@@ -7,7 +7,5 @@ import pytest
 
 
 @pytest.fixture
-def client(app):
-    test_client = app.test_client()
-    test_client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en"
-    return test_client
+def page_language() -> str:
+    return "en"
