@@ -25,11 +25,12 @@ from core.tenancy import tenant_scope
 from tenants.models import Membership, Role, Tenant, TenantStatus
 from tenants.services import suggest_slug
 
-# (slug, legal name, SIRET: Luhn-valid SIREN and SIRET, owner, case manager)
-CENTERS: tuple[tuple[str, str, str, str, str], ...] = (
+# (slug, legal name, city, SIRET: Luhn-valid SIREN and SIRET, owner, case manager)
+CENTERS: tuple[tuple[str, str, str, str, str, str], ...] = (
     (
         "mediation-lyon-rhone",
         "Centre de Médiation Lyon Rhône",
+        "Lyon",
         "81234567600017",
         "Claire Dubois",
         "Julien Moreau",
@@ -37,6 +38,7 @@ CENTERS: tuple[tuple[str, str, str, str, str], ...] = (
     (
         "mediation-bordeaux-gironde",
         "Bordeaux Gironde Médiation",
+        "Bordeaux",
         "53298471300018",
         "Isabelle Laurent",
         "Thomas Girard",
@@ -44,6 +46,7 @@ CENTERS: tuple[tuple[str, str, str, str, str], ...] = (
     (
         "mediation-lille-flandres",
         "Maison de la Médiation de Lille",
+        "Lille",
         "79045126400010",
         "Nathalie Lefebvre",
         "Antoine Lambert",
@@ -80,7 +83,7 @@ def ensure_demo_user(email: str, name: str, password: str, locale: str = "fr") -
     return user
 
 
-def _ensure_center(slug: str, legal_name: str, registration_number: str) -> Tenant:
+def _ensure_center(slug: str, legal_name: str, city: str, registration_number: str) -> Tenant:
     tenant = db.session.scalar(select(Tenant).where(Tenant.slug == slug))
     if tenant is not None:
         return tenant
@@ -90,6 +93,7 @@ def _ensure_center(slug: str, legal_name: str, registration_number: str) -> Tena
             id=tenant_id,
             slug=slug,
             legal_name=legal_name,
+            city=city,
             registration_number=registration_number,
             status=TenantStatus.ACTIVE,
             activated_at=now(),
@@ -114,8 +118,8 @@ def seed(logins: Logins, password_for: Callable[[str], str]) -> None:
     # One password per person, even for a mediator seeded into two centers.
     password_for = functools.cache(password_for)
     centers = []
-    for slug, legal_name, siret, owner, case_manager in CENTERS:
-        tenant = _ensure_center(slug, legal_name, siret)
+    for slug, legal_name, city, siret, owner, case_manager in CENTERS:
+        tenant = _ensure_center(slug, legal_name, city, siret)
         centers.append(tenant)
         domain = slug.removeprefix("mediation-") + ".example"
         for name, role in ((owner, Role.OWNER), (case_manager, Role.CASE_MANAGER)):

@@ -89,6 +89,7 @@ class SignupForm(_CenterIdentity, StrictForm):
         validators=[DataRequired(), Length(max=20)],
         description=_l("14 digits for a French center; up to 14 letters and digits elsewhere."),
     )
+    city = StringField(_l("City"), filters=[strip], validators=[DataRequired(), Length(max=100)])
     # InputRequired, not DataRequired: a default or the center's current value would
     # otherwise stand in for a field missing from the post.
     country = SelectField(_l("Country"), default="FR", validators=[InputRequired()])
@@ -134,6 +135,9 @@ class SettingsForm(_CenterIdentity, StrictForm):
         _l("Registration number (SIRET)"),
         filters=[strip],
         validators=[InputRequired(), DataRequired(), Length(max=20)],
+    )
+    city = StringField(
+        _l("City"), filters=[strip], validators=[InputRequired(), DataRequired(), Length(max=100)]
     )
     country = SelectField(_l("Country"), validators=[InputRequired()])
     locale = SelectField(

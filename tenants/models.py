@@ -43,6 +43,7 @@ class Tenant(IdMixin, Base):
     slug: Mapped[str] = mapped_column(String(63), unique=True)
     legal_name: Mapped[str] = mapped_column(String(200))
     registration_number: Mapped[str] = mapped_column(String(14))
+    city: Mapped[str] = mapped_column(String(100))
     country: Mapped[str] = mapped_column(String(2), default="FR")
     locale: Mapped[str] = mapped_column(String(5), default="fr")
     timezone: Mapped[str] = mapped_column(String(64), default="Europe/Paris")

@@ -173,6 +173,7 @@ SIGNUP = {
     "legal_name": "Centre de médiation de Brest",
     "slug": "brest",
     "registration_number": SIRET,
+    "city": "Brest",
     "country": "FR",
     "locale": "fr",
     "timezone": "Europe/Paris",
@@ -185,6 +186,7 @@ SIGNUP = {
 CENTER_SETTINGS = {
     "legal_name": "Centre de médiation, nouveau nom",
     "registration_number": SIRET,
+    "city": "Quimper",
     "country": "FR",
     "locale": "en",
     "timezone": "Europe/Brussels",

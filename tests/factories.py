@@ -92,6 +92,7 @@ class TenantFactory(BaseFactory):
     slug = factory.Sequence(lambda n: f"centre-{n}")
     legal_name = factory.Sequence(lambda n: f"Centre de médiation {n}")
     registration_number = factory.Sequence(lambda n: f"{81234567800000 + n:014d}")
+    city = factory.Faker("city", locale="fr_FR")
     country = "FR"
     locale = "fr"
     timezone = "Europe/Paris"

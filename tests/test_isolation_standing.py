@@ -150,6 +150,7 @@ FORMS: dict[tuple[str, str], dict[str, str]] = {
     ("tenants.settings", "POST"): {
         "legal_name": "Centre de médiation B, renamed",
         "registration_number": "53298471300018",
+        "city": "Bordeaux",
         "country": "FR",
         "locale": "en",
         "timezone": "Europe/Paris",

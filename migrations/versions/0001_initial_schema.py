@@ -46,6 +46,7 @@ def upgrade() -> None:
         sa.Column("slug", sa.String(length=63), nullable=False),
         sa.Column("legal_name", sa.String(length=200), nullable=False),
         sa.Column("registration_number", sa.String(length=14), nullable=False),
+        sa.Column("city", sa.String(length=100), nullable=False),
         sa.Column("country", sa.String(length=2), nullable=False),
         sa.Column("locale", sa.String(length=5), nullable=False),
         sa.Column("timezone", sa.String(length=64), nullable=False),

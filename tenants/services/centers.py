@@ -34,6 +34,7 @@ class SignUp:
     legal_name: str
     slug: str | None  # None: derived from the legal name
     registration_number: str
+    city: str
     country: str
     locale: str
     timezone: str
@@ -94,6 +95,7 @@ def sign_up(data: SignUp) -> Tenant:
                 slug=slug,
                 legal_name=data.legal_name.strip(),
                 registration_number=normalize_registration(data.registration_number),
+                city=data.city.strip(),
                 country=data.country,
                 locale=data.locale,
                 timezone=data.timezone,
@@ -198,6 +200,7 @@ def list_workspaces(user: Any) -> list[Workspace]:
 SETTINGS_FIELDS = (
     "legal_name",
     "registration_number",
+    "city",
     "country",
     "locale",
     "timezone",

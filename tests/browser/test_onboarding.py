@@ -29,6 +29,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "legal_name": "Center legal name",
         "web_address": "Web address",
         "registration_number": "Registration number (SIRET)",
+        "city": "City",
         "center_language": "Language of the center",
         "owner_name": "Your full name",
         "email": "Your work email",
@@ -61,6 +62,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "legal_name": "Raison sociale du centre",
         "web_address": "Adresse web",
         "registration_number": "Numéro d'immatriculation (SIRET)",
+        "city": "Ville",
         "center_language": "Langue du centre",
         "owner_name": "Vos nom et prénom",
         "email": "Votre adresse e-mail professionnelle",
@@ -137,6 +139,7 @@ def _sign_up(page: Page, base_url: str, t: dict[str, str]) -> None:
     page.get_by_label(t["legal_name"], exact=True).fill(CENTER)
     page.get_by_label(t["web_address"], exact=True).fill(SLUG)
     page.get_by_label(t["registration_number"], exact=True).fill("812 345 676 00017")
+    page.get_by_label(t["city"], exact=True).fill("Écully")
     # Offered in the visitor's language, which becomes the owner's and the center's.
     expect(page.get_by_label(t["center_language"], exact=True)).to_have_value(t["lang"])
     page.get_by_label(t["owner_name"], exact=True).fill(OWNER["name"])

@@ -66,6 +66,7 @@ def test_demo_seeding_is_complete_valid_usable_and_idempotent(client):
         "mediation-lille",
     }
     assert all(c.status == TenantStatus.ACTIVE for c in centers)
+    assert {c.city for c in centers} == {"Lyon", "Bordeaux", "Lille"}
     assert all(services.registration_problem(c.registration_number, "FR") is None for c in centers)
     assert all(services.slug_problem(c.slug) is None for c in centers)
     assert all(u.email_verified_at for u in db.session.scalars(select(User)))

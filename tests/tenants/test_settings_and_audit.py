@@ -15,6 +15,7 @@ from tests.tenants.helpers import audit_rows, make_center, sign_in
 SETTINGS = {
     "legal_name": "Centre de Médiation de Grenoble",
     "registration_number": "53298471300018",
+    "city": "Bordeaux",
     "country": "FR",
     "locale": "en",
     "timezone": "America/Montreal",

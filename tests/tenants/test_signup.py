@@ -20,6 +20,7 @@ VALID = {
     "legal_name": "Centre de Médiation d'Écully",
     "slug": "mediation-ecully",
     "registration_number": "812 345 676 00017",  # spaces as people type them
+    "city": "Lyon",
     "country": "FR",
     "locale": "fr",
     "timezone": "Europe/Paris",
@@ -50,7 +51,7 @@ def test_signup_creates_a_pending_center_that_goes_live_with_the_emailed_link(cl
 
     tenant = _tenant("mediation-ecully")
     assert tenant.status == TenantStatus.PENDING and tenant.activated_at is None
-    assert tenant.registration_number == "81234567600017"
+    assert tenant.registration_number == "81234567600017" and tenant.city == "Lyon"
     owner = db.session.scalar(
         select(User).where(User.email == "louise.martin@ecully-mediation.example")
     )
