@@ -110,7 +110,9 @@ class Database:
             engine.dispose()
 
     def _new_session(self) -> Session:
-        return Session(bind=self.engine, expire_on_commit=False)
+        from core.tenancy import GuardedSession  # tenancy reads the models defined on Base
+
+        return GuardedSession(bind=self.engine, expire_on_commit=False)
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:

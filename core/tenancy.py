@@ -186,6 +186,34 @@ def _guard_writes(session: Session, _flush_context: Any, _instances: Any) -> Non
             raise TenantScopeError(f"write to {type(obj).__name__} of another tenant")
 
 
+def _visible(obj: TenantScoped, scope: Scope) -> bool:
+    """The ORM guard's rule for one loaded object (see `_criteria_for`)."""
+    if scope.is_platform:
+        return True
+    if scope.tenant_id is not None:
+        return obj.tenant_id == scope.tenant_id
+    for field, column in obj.__subject_columns__.items():
+        value = getattr(scope, field)
+        if value is not None:
+            return getattr(obj, column) == value
+    raise TenantScopeError(
+        f"get of tenant-owned {type(obj).__name__} without a tenant scope; "
+        "set one, or open platform_scope('reason')"
+    )
+
+
+class GuardedSession(Session):
+    """`get()` answers from the identity map without SQL, where the query guard never
+    runs: an object loaded earlier in the session under another scope (a platform scope,
+    a job moving between centers) must stay invisible to the current one."""
+
+    def get(self, entity: Any, ident: Any, **kwargs: Any) -> Any:
+        found = super().get(entity, ident, **kwargs)
+        if isinstance(found, TenantScoped) and not _visible(found, _scope.get()):
+            return None
+        return found
+
+
 def install_orm_guard() -> None:
     """Register the ORM guard once for every Session."""
     if not event.contains(Session, "do_orm_execute", _guard_queries):

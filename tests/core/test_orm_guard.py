@@ -45,6 +45,20 @@ def test_get_by_primary_key_of_another_tenant_finds_nothing(two_centers):
         assert db.session.get(Membership, b_member.id) is None
 
 
+def test_an_object_already_in_the_session_is_not_served_to_another_scope(two_centers):
+    # get() answers from the identity map without SQL: the guard must hold there too.
+    a, b = two_centers
+    with tenant_scope(b.id):
+        b_member = db.session.scalars(select(Membership)).first()
+        assert db.session.get(Membership, b_member.id) is b_member
+    with tenant_scope(a.id):
+        assert db.session.get(Membership, b_member.id) is None
+    with pytest.raises(TenantScopeError):
+        db.session.get(Membership, b_member.id)
+    with platform_scope("test: staff view"):
+        assert db.session.get(Membership, b_member.id) is b_member
+
+
 def test_bulk_update_and_delete_touch_only_the_scope(two_centers):
     a, b = two_centers
     with tenant_scope(a.id):
