@@ -9,6 +9,7 @@ centers' rows).
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from dataclasses import fields
 from datetime import UTC, datetime, time, timedelta
 from typing import Any
@@ -92,11 +93,16 @@ def _field_error(form: Any, error: services.FieldError) -> None:
     getattr(form, error.field).errors = [*getattr(form, error.field).errors, error.message]
 
 
-def _unexpected_input() -> Page | None:
-    """Button-only forms post nothing but their CSRF token (checked app-wide)."""
-    if ConfirmForm().validate():
-        return None
-    return _render_members(422, error=_("This form could not be read. Please try again."))
+def _button_action(act: Callable[[], str]) -> Page:
+    """A members-page button (remove, revoke, resend): it posts nothing but its CSRF
+    token (checked app-wide); `act` runs the service and returns the confirmation."""
+    if not ConfirmForm().validate():
+        return _render_members(422, error=_("This form could not be read. Please try again."))
+    try:
+        message = act()
+    except services.RuleError as error:
+        return _render_members(422, error=error.message)
+    return _back("tenants.members", message)
 
 
 def _back(endpoint: str, message: str, category: str = "success") -> Response:
@@ -180,14 +186,11 @@ def change_role(membership_id: uuid.UUID) -> Page:
 @bp.post("/c/<slug>/members/<uuid:membership_id>/remove")
 @access("tenant", roles=MANAGERS)
 def remove_member(membership_id: uuid.UUID) -> Page:
-    refused = _unexpected_input()
-    if refused:
-        return refused
-    try:
+    def act() -> str:
         name = services.remove_member(current_user.id, membership_id)
-    except services.RuleError as error:
-        return _render_members(422, error=error.message)
-    return _back("tenants.members", _("%(name)s no longer has access to the center.", name=name))
+        return _("%(name)s no longer has access to the center.", name=name)
+
+    return _button_action(act)
 
 
 @bp.post("/c/<slug>/invitations")
@@ -211,31 +214,21 @@ def invite() -> Page:
 @bp.post("/c/<slug>/invitations/<uuid:invitation_id>/revoke")
 @access("tenant", roles=MANAGERS)
 def revoke_invitation(invitation_id: uuid.UUID) -> Page:
-    refused = _unexpected_input()
-    if refused:
-        return refused
-    try:
+    def act() -> str:
         invitation = services.revoke_invitation(invitation_id)
-    except services.RuleError as error:
-        return _render_members(422, error=error.message)
-    return _back(
-        "tenants.members", _("The invitation to %(email)s is revoked.", email=invitation.email)
-    )
+        return _("The invitation to %(email)s is revoked.", email=invitation.email)
+
+    return _button_action(act)
 
 
 @bp.post("/c/<slug>/invitations/<uuid:invitation_id>/resend")
 @access("tenant", roles=MANAGERS)
 def resend_invitation(invitation_id: uuid.UUID) -> Page:
-    refused = _unexpected_input()
-    if refused:
-        return refused
-    try:
+    def act() -> str:
         invitation = services.resend_invitation(_center(), current_user, invitation_id)
-    except services.RuleError as error:
-        return _render_members(422, error=error.message)
-    return _back(
-        "tenants.members", _("A new invitation link was sent to %(email)s.", email=invitation.email)
-    )
+        return _("A new invitation link was sent to %(email)s.", email=invitation.email)
+
+    return _button_action(act)
 
 
 @bp.route("/c/<slug>/settings", methods=["GET", "POST"])

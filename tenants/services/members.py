@@ -10,6 +10,7 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
+from sqlalchemy.orm import contains_eager
 
 from core import audit, tenancy
 from core.accounts.models import User
@@ -21,7 +22,13 @@ from tenants.services.rules import NotFound, RuleError
 
 
 def members() -> list[Membership]:
-    query = select(Membership).join(Membership.user).order_by(func.lower(User.name))
+    # The join that sorts by name also loads each member's user (no second join).
+    query = (
+        select(Membership)
+        .join(Membership.user)
+        .options(contains_eager(Membership.user))
+        .order_by(func.lower(User.name))
+    )
     return list(db.session.scalars(query))
 
 
