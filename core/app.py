@@ -52,9 +52,12 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
 def _register_domains(app: Flask, rest_api: api.Api) -> None:
     """Each domain registers its models, blueprints and commands."""
+    import core.accounts.api
     import core.accounts.views
     import core.cli
     import core.demo
+    import core.oauth
+    import core.oauth.api
     import core.views
     import marketplace
     import referrals.demo
@@ -66,6 +69,9 @@ def _register_domains(app: Flask, rest_api: api.Api) -> None:
     import_models()
     app.register_blueprint(core.views.bp)
     app.register_blueprint(core.accounts.views.bp)
+    core.oauth.init_app(app, rest_api)
+    rest_api.register_blueprint(core.accounts.api.blp)
+    rest_api.register_blueprint(core.oauth.api.blp)
     app.register_blueprint(tenants.views.bp)
     app.register_blueprint(tenants.staff.bp)
     app.register_blueprint(referrals.views.bp)
@@ -81,6 +87,7 @@ def _register_domains(app: Flask, rest_api: api.Api) -> None:
 def import_models() -> None:
     """Import every model module so the metadata holds every table (app, Alembic)."""
     import core.accounts.models
-    import core.audit  # noqa: F401
+    import core.audit
+    import core.oauth.models  # noqa: F401
     import referrals.models  # noqa: F401
     import tenants.models  # noqa: F401

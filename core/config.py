@@ -22,6 +22,14 @@ def _bool(value: str | None, default: bool = False) -> bool:
     return value.strip().lower() in {"1", "true", "yes", "on"}
 
 
+def _rate(value: str | None, default: tuple[int, int]) -> tuple[int, int]:
+    """A rate limit written "requests/seconds", e.g. "600/60"."""
+    if not value:
+        return default
+    count, _, window = value.partition("/")
+    return int(count), int(window or 60)
+
+
 def load_config(instance_path: str) -> dict[str, Any]:
     """Read the configuration from the environment."""
     env = os.environ
@@ -79,6 +87,16 @@ def load_config(instance_path: str) -> dict[str, Any]:
         "OPENAPI_URL_PREFIX": "/api",
         "OPENAPI_JSON_PATH": "openapi.json",
         "PLATFORM_NAME": "Mediation Hub",
+        # OAuth 2.0: the private signing keys (a mounted secret in production; generated
+        # into instance/ otherwise), the issuer and audience (default: PUBLIC_BASE_URL).
+        "OAUTH_KEYS_FILE": env.get("OAUTH_KEYS_FILE") or None,
+        "OAUTH_ISSUER": env.get("OAUTH_ISSUER") or None,
+        "OAUTH_AUDIENCE": env.get("OAUTH_AUDIENCE") or None,
+        # Rate limits as (requests, window in seconds).
+        "OAUTH_TOKEN_RATE_PER_CLIENT": _rate(env.get("OAUTH_TOKEN_RATE_PER_CLIENT"), (60, 60)),
+        "OAUTH_TOKEN_RATE_PER_IP": _rate(env.get("OAUTH_TOKEN_RATE_PER_IP"), (300, 60)),
+        "API_RATE_PER_CLIENT": _rate(env.get("API_RATE_PER_CLIENT"), (600, 60)),
+        "API_RATE_ANONYMOUS": _rate(env.get("API_RATE_ANONYMOUS"), (60, 60)),
     }
 
 

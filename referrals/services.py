@@ -30,6 +30,14 @@ def _workspace(membership: PartnerMembership) -> Workspace:
     )
 
 
+def describe_partner(partner_id: Any) -> dict[str, Any] | None:
+    """A partner organisation's identity, for the API (an OAuth client's owner)."""
+    partner = db.session.get(Partner, partner_id)
+    if partner is None:
+        return None
+    return {"slug": partner.slug, "name": partner.name, "country": partner.country}
+
+
 def resolve_workspace(slug: str, user: Any) -> Workspace | None:
     """The user's workspace in partner `slug`, read afresh on every request; None (404)
     for an unknown partner or a non-member."""

@@ -6,6 +6,7 @@ from flask import Blueprint, Flask, g, render_template
 from flask_babel import lazy_gettext as _l
 
 from core.access import access, register_lister, register_resolver
+from core.oauth.clients import register_owner
 from referrals import services
 
 bp = Blueprint("referrals", __name__, template_folder="templates")
@@ -48,3 +49,4 @@ def init_app(app: Flask) -> None:
     """Register the partner workspace resolver and lister."""
     register_resolver(app, "partner", services.resolve_workspace)
     register_lister(app, services.list_workspaces)
+    register_owner(app, "partner", services.describe_partner)

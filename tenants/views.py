@@ -39,6 +39,7 @@ from core.accounts.models import User
 from core.accounts.signals import email_verified
 from core.clock import now
 from core.db import db
+from core.oauth.clients import register_owner
 from tenants import services
 from tenants.forms import (
     ACTION_LABELS,
@@ -341,4 +342,5 @@ def init_app(app: Flask) -> None:
     """Register the center workspace resolver, its lister and the activation hook."""
     register_resolver(app, "tenant", services.resolve_workspace)
     register_lister(app, services.list_workspaces)
+    register_owner(app, "tenant", services.describe_center)
     email_verified.connect(_on_email_verified)

@@ -198,8 +198,19 @@ def clock() -> FrozenClock:
     return FrozenClock()
 
 
+@pytest.fixture(scope="session")
+def oauth_keys_file(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """One signing key set for the run, out of the project's instance/ folder."""
+    return str(tmp_path_factory.mktemp("oauth") / "oauth_keys.json")
+
+
 @pytest.fixture
-def app_config(database_url: str, smtp_server: tuple[MailCapture, int], clock: FrozenClock) -> dict:
+def app_config(
+    database_url: str,
+    smtp_server: tuple[MailCapture, int],
+    clock: FrozenClock,
+    oauth_keys_file: str,
+) -> dict:
     _capture, port = smtp_server
     return {
         "TESTING": True,
@@ -212,6 +223,7 @@ def app_config(database_url: str, smtp_server: tuple[MailCapture, int], clock: F
         "PUBLIC_BASE_URL": "http://localhost",
         "CLOCK": clock,
         "WTF_CSRF_ENABLED": True,
+        "OAUTH_KEYS_FILE": oauth_keys_file,
     }
 
 

@@ -3,6 +3,7 @@ tenant's scope, exactly as the app does; no tenant id is ever hard-coded."""
 
 from __future__ import annotations
 
+import uuid
 from datetime import timedelta
 
 import factory
@@ -10,10 +11,11 @@ from factory.alchemy import SQLAlchemyModelFactory
 
 from core.accounts.models import AccountToken, User, UserSession
 from core.accounts.services import hash_password
-from core.accounts.tokens import new_token
+from core.accounts.tokens import hash_token, new_token
 from core.audit import AuditEvent, SecurityEvent
 from core.clock import now
 from core.db import db
+from core.oauth.models import AuthorizationCode, ClientSecret, OAuthClient, OAuthToken
 from core.tenancy import tenant_scope
 from referrals.models import Partner, PartnerKind, PartnerMembership, PartnerRole
 from tenants.models import Invitation, Membership, Role, Tenant, TenantStatus
@@ -164,3 +166,59 @@ class PartnerMembershipFactory(BaseFactory):
     partner = factory.SubFactory(PartnerFactory)
     user = factory.SubFactory(UserFactory)
     role = PartnerRole.ADMIN
+
+
+# --- OAuth ---------------------------------------------------------------------------
+# A client's secret is only known when it is made: CLIENT_SECRET is the one every
+# ClientSecretFactory row hashes unless told otherwise (tests/oauth.py makes real ones).
+CLIENT_SECRET = "mhs_test-secret-for-factories-only"
+
+
+class OAuthClientFactory(BaseFactory):
+    class Meta:
+        model = OAuthClient
+
+    client_id = factory.Sequence(lambda n: f"mhc_test{n}")
+    name = factory.Sequence(lambda n: f"Integration {n}")
+    owner_kind = "partner"
+    owner_id = factory.LazyFunction(lambda: PartnerFactory().id)
+    confidential = True
+    redirect_uris = factory.LazyFunction(lambda: ["https://app.example.org/callback"])
+    grant_types = factory.LazyFunction(
+        lambda: ["client_credentials", "authorization_code", "refresh_token"]
+    )
+    scopes = factory.LazyFunction(lambda: ["referrals:read", "marketplace:read", "profile"])
+
+
+class ClientSecretFactory(BaseFactory):
+    class Meta:
+        model = ClientSecret
+
+    client = factory.SubFactory(OAuthClientFactory)
+    secret_hash = factory.LazyFunction(lambda: hash_token(CLIENT_SECRET))
+    hint = CLIENT_SECRET[-4:]
+
+
+class AuthorizationCodeFactory(BaseFactory):
+    class Meta:
+        model = AuthorizationCode
+
+    code_hash = factory.LazyFunction(lambda: new_token()[1])
+    client_pk = factory.LazyFunction(lambda: OAuthClientFactory().id)
+    user_id = factory.LazyFunction(lambda: UserFactory().id)
+    redirect_uri = "https://app.example.org/callback"
+    scope = "profile"
+    code_challenge = "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"
+    code_challenge_method = "S256"
+    expires_at = factory.LazyFunction(lambda: now() + timedelta(minutes=10))
+
+
+class OAuthTokenFactory(BaseFactory):
+    class Meta:
+        model = OAuthToken
+
+    client_pk = factory.LazyFunction(lambda: OAuthClientFactory().id)
+    grant_type = "client_credentials"
+    scope = "referrals:read"
+    family_id = factory.LazyFunction(uuid.uuid4)
+    access_expires_at = factory.LazyFunction(lambda: now() + timedelta(minutes=15))

@@ -162,6 +162,14 @@ def find_live_center(slug: str) -> Tenant | None:
     return tenant if tenant is not None and tenant.is_live else None
 
 
+def describe_center(tenant_id: uuid.UUID) -> dict[str, Any] | None:
+    """A live center's public identity, for the API (an OAuth client's owner)."""
+    tenant = db.session.get(Tenant, tenant_id)
+    if tenant is None or not tenant.is_live:
+        return None
+    return {"slug": tenant.slug, "name": tenant.legal_name, "country": tenant.country}
+
+
 def _workspace(tenant: Tenant, membership: Membership, user: Any) -> Workspace:
     role = membership.role
     return Workspace(
