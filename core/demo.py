@@ -2,7 +2,8 @@
 
 A seeder receives the logins collected so far and adds its own; it must be idempotent
 (running `make run` twice changes nothing). Passwords are generated on first run and
-kept in `instance/demo.json`, never in the repository.
+kept in `instance/demo.json`, never in the repository; so are the demo OAuth clients'
+secrets, which the database keeps only as hashes (`previous_client_secret`).
 """
 
 from __future__ import annotations
@@ -35,6 +36,14 @@ def _previous() -> Logins:
     return {"users": [], "oauth_clients": []}
 
 
+def previous_client_secret(client_id: str) -> str | None:
+    """The secret a previous run recorded in instance/demo.json for this OAuth client."""
+    for entry in _previous().get("oauth_clients", []):
+        if entry.get("client_id") == client_id:
+            return entry.get("client_secret")
+    return None
+
+
 def seed() -> Logins:
     previous = {u["email"]: u["password"] for u in _previous().get("users", [])}
 
@@ -60,4 +69,13 @@ def describe(logins: Logins) -> str:
         lines.append(
             f"  {email:<{widths[0]}}  {password:<{widths[1]}}  {role:<{widths[2]}}  {where}"
         )
+    clients = logins.get("oauth_clients", [])
+    if clients:
+        lines.append("Demo API clients (client credentials; see the README's API quick start):")
+        for c in clients:
+            owner = c.get("partner") or c.get("center") or ""
+            lines.append(f"  {owner}")
+            lines.append(f"    client_id      {c['client_id']}")
+            lines.append(f"    client_secret  {c['client_secret']}")
+            lines.append(f"    scopes         {' '.join(c['scopes'])}")
     return "\n".join(lines)

@@ -1,5 +1,8 @@
 """Demo partners: a law firm in Lyon and a family-mediation association in Lille, each
-with an administrator. Idempotent (looked up by slug and email first)."""
+with an administrator and an API client (confidential, client credentials, every
+partner organisation scope). Idempotent (looked up by slug, email and client name
+first); a client's secret is known only when it is made, so it is kept in
+instance/demo.json and reused, or rotated when that file no longer has it."""
 
 from __future__ import annotations
 
@@ -7,10 +10,17 @@ from collections.abc import Callable
 
 from sqlalchemy import select
 
+from core import demo
 from core.db import db
 from core.demo import Logins
+from core.oauth import clients
+from core.oauth.clients import ClientSpec, Owner
+from core.oauth.models import OAuthClient
+from core.oauth.scopes import organisation_scopes
 from referrals.models import Partner, PartnerKind, PartnerMembership, PartnerRole
 from tenants.demo import ensure_demo_user
+
+DEMO_CLIENT_NAME = "Demo integration"
 
 # (slug, name, kind, registration number, admin name, admin email)
 PARTNERS: tuple[tuple[str, str, PartnerKind, str, str, str], ...] = (
@@ -55,3 +65,37 @@ def seed(logins: Logins, password_for: Callable[[str], str]) -> None:
         logins["users"].append(
             {"email": email, "password": password, "role": PartnerRole.ADMIN.value, "partner": slug}
         )
+        _ensure_client(logins, partner)
+
+
+def _ensure_client(logins: Logins, partner: Partner) -> None:
+    """The partner's demo API client, and a secret that works, listed in `logins`."""
+    owner = Owner("partner", partner.id)
+    client = db.session.scalar(
+        select(OAuthClient)
+        .where(
+            OAuthClient.owner_kind == owner.kind,
+            OAuthClient.owner_id == owner.id,
+            OAuthClient.name == DEMO_CLIENT_NAME,
+        )
+        .order_by(OAuthClient.created_at)
+        .limit(1)
+    )
+    scopes = organisation_scopes("partner")
+    if client is None:
+        spec = ClientSpec(DEMO_CLIENT_NAME, True, ["client_credentials"], scopes)
+        client, secret = clients.register_client(owner, spec, None)
+        db.session.flush()
+    else:
+        secret = demo.previous_client_secret(client.client_id)
+        if secret is None or not clients.secret_matches(client, secret):
+            secret = clients.rotate_secret(client)  # the previous one is lost
+        clients.enable_client(client)
+    logins["oauth_clients"].append(
+        {
+            "partner": partner.slug,
+            "client_id": client.client_id,
+            "client_secret": secret,
+            "scopes": list(client.scopes),
+        }
+    )

@@ -13,8 +13,11 @@ from wtforms import (
     BooleanField,
     DateField,
     EmailField,
+    RadioField,
     SelectField,
+    SelectMultipleField,
     StringField,
+    TextAreaField,
 )
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import (
@@ -29,6 +32,8 @@ from wtforms.validators import (
 
 from core.accounts.forms import LANGUAGE_CHOICES, new_password_fields
 from core.forms import StrictForm, strip, strip_lower
+from core.oauth.clients import MAX_REDIRECT_URI_LENGTH, MAX_REDIRECT_URIS, ClientSpec
+from core.oauth.scopes import SCOPES, scopes_for
 from tenants.models import Role
 from tenants.services import registration_problem, slug_problem, time_zones
 
@@ -174,6 +179,64 @@ class RoleForm(StrictForm):
 
 class ConfirmForm(StrictForm):
     """A button-only form (remove, revoke, resend): CSRF and nothing else."""
+
+
+GRANT_TYPE_LABELS: dict[str, Any] = {
+    "client_credentials": _l("Client credentials: your own server calls the API"),
+    "authorization_code": _l("Authorization code: people sign in and consent"),
+    "refresh_token": _l("Refresh tokens: keep access without a new sign-in"),
+}
+
+
+class ClientForm(StrictForm):
+    """An API client of the center; core.oauth.clients.check_spec holds the rules."""
+
+    name = StringField(
+        _l("Application name"), filters=[strip], validators=[DataRequired(), Length(max=100)]
+    )
+    client_type = RadioField(
+        _l("Type"),
+        choices=[
+            SelectChoice("confidential", _l("Confidential: runs on a server that keeps a secret")),
+            SelectChoice("public", _l("Public: a mobile or browser app, with no secret")),
+        ],
+        default="confidential",
+        validators=[InputRequired()],
+    )
+    grant_types = SelectMultipleField(
+        _l("Grant types"),
+        choices=[SelectChoice(value, label) for value, label in GRANT_TYPE_LABELS.items()],
+        validators=[InputRequired(message=_l("Choose at least one grant type."))],
+    )
+    scopes = SelectMultipleField(
+        _l("Scopes"), validators=[InputRequired(message=_l("Choose at least one scope."))]
+    )
+    # One URI per line; each is checked by the service (https, exact match).
+    redirect_uris = TextAreaField(
+        _l("Redirect URIs"),
+        filters=[strip],
+        validators=[Optional(), Length(max=MAX_REDIRECT_URIS * (MAX_REDIRECT_URI_LENGTH + 2))],
+        description=_l("One per line, needed for the authorization code grant."),
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.scopes.choices = [
+            SelectChoice(name, SCOPES[name].description) for name in scopes_for("tenant")
+        ]
+
+    def spec(self) -> ClientSpec:
+        return ClientSpec(
+            name=self.name.data or "",
+            confidential=self.client_type.data == "confidential",
+            grant_types=list(self.grant_types.data or []),
+            scopes=list(self.scopes.data or []),
+            redirect_uris=[
+                line.strip()
+                for line in (self.redirect_uris.data or "").splitlines()
+                if line.strip()
+            ],
+        )
 
 
 class JoinForm(StrictForm):

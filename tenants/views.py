@@ -106,9 +106,9 @@ def _button_action(act: Callable[[], str]) -> Page:
     return _back("tenants.members", message)
 
 
-def _back(endpoint: str, message: str, category: str = "success") -> Response:
+def _back(endpoint: str, message: str, category: str = "success", **values: Any) -> Response:
     flash(message, category)
-    return redirect(url_for(endpoint), code=303)
+    return redirect(url_for(endpoint, **values), code=303)
 
 
 # --- sign-up --------------------------------------------------------------------------
@@ -344,3 +344,8 @@ def init_app(app: Flask) -> None:
     register_lister(app, services.list_workspaces)
     register_owner(app, "tenant", services.describe_center)
     email_verified.connect(_on_email_verified)
+
+
+# The API clients' pages are routes of this blueprint, kept in their own module; they
+# must be added at import, before the blueprint is registered.
+from tenants import integrations  # noqa: E402, F401

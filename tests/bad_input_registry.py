@@ -27,10 +27,12 @@ takes no body at all goes in BODYLESS_OPERATIONS.
 from __future__ import annotations
 
 import re
+import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any, Literal
+from urllib.parse import urlencode
 
 import pyotp
 from flask import Flask
@@ -38,9 +40,20 @@ from flask import Flask
 from core.accounts import forms as account_forms
 from core.accounts.tokens import new_token
 from core.clock import now
+from core.db import db
 from core.forms import ButtonForm, LocaleForm, StrictForm
+from core.oauth.clients import disable_client
+from core.oauth.forms import ConsentForm
+from core.tenancy import tenant_scope
 from tenants import forms as center_forms
-from tests.factories import DEFAULT_PASSWORD, AccountTokenFactory, InvitationFactory, UserFactory
+from tests.factories import (
+    DEFAULT_PASSWORD,
+    AccountTokenFactory,
+    InvitationFactory,
+    OAuthTokenFactory,
+    UserFactory,
+)
+from tests.oauth import pkce_pair, register
 from tests.tenants.helpers import Center, make_center, membership_of, refresh_csrf, sign_in
 
 
@@ -158,6 +171,48 @@ def _invitation(action: str) -> Callable[[Ctx], Stage]:
     return _as_center_owner(path, {})
 
 
+def _integration(action: str, disabled: bool = False) -> Callable[[Ctx], Stage]:
+    """A button of an API client's page, the client registered by the center."""
+
+    def path(center: Center) -> str:
+        client = register("tenant", center.tenant.id).client
+        if disabled:
+            with tenant_scope(center.tenant.id):
+                disable_client(client)
+                db.session.commit()
+        return f"integrations/{client.id}/{action}"
+
+    return _as_center_owner(path, {})
+
+
+def _connected_application(ctx: Ctx) -> Stage:
+    """Withdrawing what a signed-in person granted to a center's application."""
+    user = UserFactory()
+    client = register("tenant", make_center().tenant.id).client
+    OAuthTokenFactory(
+        client_pk=client.id, user_id=user.id, grant_type="authorization_code", scope="profile"
+    )
+    sign_in(ctx.client, user)
+    return Stage(f"/account/applications/{client.id}/revoke", {})
+
+
+def _consent(ctx: Ctx) -> Stage:
+    """The consent page of an authorization request with PKCE, as an application sends."""
+    registered = register("tenant", make_center().tenant.id)
+    sign_in(ctx.client, UserFactory())
+    _verifier, challenge = pkce_pair()
+    query = {
+        "response_type": "code",
+        "client_id": registered.client_id,
+        "redirect_uri": registered.client.redirect_uris[0],
+        "scope": "profile",
+        "state": secrets.token_urlsafe(8),
+        "code_challenge": challenge,
+        "code_challenge_method": "S256",
+    }
+    return Stage(f"/oauth/authorize?{urlencode(query)}", {"decision": "allow"})
+
+
 def _join(ctx: Ctx) -> Stage:
     center = make_center()
     token, token_hash = new_token()
@@ -191,6 +246,13 @@ CENTER_SETTINGS = {
     "locale": "en",
     "timezone": "Europe/Brussels",
     "require_2fa_for_admins": "",
+}
+API_CLIENT = {
+    "name": "CaseBook Pro",
+    "client_type": "confidential",
+    "grant_types": ["client_credentials", "authorization_code", "refresh_token"],
+    "scopes": ["referrals:read", "profile"],
+    "redirect_uris": "https://app.example.org/callback\nhttp://127.0.0.1:8400/callback",
 }
 PASSWORDS = {"password": "short", "confirm": "not the same passphrase"}
 PASSWORD_CONFIRM = {"password": "short", "password_confirm": "not the same passphrase"}
@@ -313,6 +375,37 @@ FORMS: dict[tuple[str, str], tuple[Form, ...]] = {
             wrong=SIRET_WRONG,
         ),
     ),
+    ("tenants.new_integration", "POST"): (
+        Form(
+            "API client registration",
+            center_forms.ClientForm,
+            _center_page("integrations/new", API_CLIENT),
+            wrong={"redirect_uris": "http://app.example.org/callback"},
+        ),
+    ),
+    ("tenants.rotate_integration_secret", "POST"): (
+        Form(
+            "API client secret rotation",
+            center_forms.ConfirmForm,
+            _integration("rotate-secret"),
+            "alert",
+        ),
+    ),
+    ("tenants.disable_integration", "POST"): (
+        Form("API client disabling", center_forms.ConfirmForm, _integration("disable"), "alert"),
+    ),
+    ("tenants.enable_integration", "POST"): (
+        Form(
+            "API client enabling",
+            center_forms.ConfirmForm,
+            _integration("enable", disabled=True),
+            "alert",
+        ),
+    ),
+    ("accounts.revoke_application", "POST"): (
+        Form("withdrawing an application's access", ButtonForm, _connected_application, "alert"),
+    ),
+    ("oauth.authorize", "POST"): (Form("consent", ConsentForm, _consent, "alert"),),
     ("tenants.join", "POST"): (
         Form("joining through an invitation", center_forms.JoinForm, _join, wrong=PASSWORD_CONFIRM),
     ),

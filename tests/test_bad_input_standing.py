@@ -8,7 +8,10 @@ The registry (FORMS, GET_FORMS, JSON_OPERATIONS, BODYLESS_OPERATIONS) is in
 tests/bad_input_registry.py, whose docstring tells how to add an entry.
 
 Web forms: every rule outside /api/ accepting POST, PUT, PATCH or DELETE has entries in
-FORMS (one per form the endpoint can show: /account/two-factor turns on or off). Each
+FORMS (one per form the endpoint can show: /account/two-factor turns on or off), or,
+for the OAuth endpoints that take RFC 6749 parameters rather than a form (token,
+revocation, introspection), an entry in OAUTH_ENDPOINTS (tests/bad_input_oauth.py,
+whose cases tests/core/oauth/test_bad_input.py runs); never both. Each
 entry names its form class; the fields are read from it, and the entry's valid post
 must name exactly those. Every form class of the app is in FORMS or GET_FORMS, and
 every text field of every form has a maximum length. From the valid post, each case
@@ -75,6 +78,7 @@ from tests.bad_input import (
     web_write_routes,
 )
 from tests.bad_input_api import api_write_routes, json_cases, json_operations, unbounded_strings
+from tests.bad_input_oauth import OAUTH_ENDPOINTS
 from tests.bad_input_registry import (
     BASE_FORMS,
     BODYLESS_OPERATIONS,
@@ -98,6 +102,8 @@ def _url_map_app() -> Flask:
 def _form_params() -> list[Any]:
     params = []
     for endpoint, method in web_write_routes(_url_map_app()):
+        if (endpoint, method) in OAUTH_ENDPOINTS:
+            continue  # not a form: tests/core/oauth/test_bad_input.py sends its cases
         for entry in FORMS.get((endpoint, method)) or (None,):
             label = entry.label if entry else "no entry in FORMS"
             params.append(
@@ -107,6 +113,15 @@ def _form_params() -> list[Any]:
 
 
 # --- web forms ---------------------------------------------------------------------------
+
+
+def test_every_web_write_route_is_in_exactly_one_registry(app):
+    routes = set(web_write_routes(app))
+    forms, oauth = set(FORMS), set(OAUTH_ENDPOINTS)
+    assert not forms & oauth, f"routes in both FORMS and OAUTH_ENDPOINTS: {forms & oauth}"
+    assert oauth <= routes, f"OAUTH_ENDPOINTS names routes that are gone: {oauth - routes}"
+    missing = routes - forms - oauth
+    assert not missing, f"web write routes in neither FORMS nor OAUTH_ENDPOINTS: {missing}"
 
 
 def test_every_form_class_is_in_the_registry_and_every_entry_is_current(app):

@@ -47,7 +47,13 @@ from sqlalchemy.engine import Engine
 
 from core.app import create_app
 from core.db import Base, db
-from tests.factories import PartnerFactory, PartnerMembershipFactory, UserFactory
+from tests.factories import (
+    OAuthTokenFactory,
+    PartnerFactory,
+    PartnerMembershipFactory,
+    UserFactory,
+)
+from tests.oauth import register
 from tests.tenants.helpers import sign_in
 from tests.world import TENANT_ROW_FACTORIES, Center, digest_rows, seed_center, tenant_models
 
@@ -114,18 +120,26 @@ class World:
     partner_a_member: Any
     partner_b_member: Any
     staff: Any
+    # Center B's API client, which B's owner has also authorized (a connected application).
+    b_client: Any
 
 
 def seed_world() -> World:
     partner_a, partner_b = PartnerFactory(slug="partenaire-a"), PartnerFactory(slug="partenaire-b")
+    a, b = seed_center("centre-a"), seed_center("centre-b")
+    b_client = register("tenant", b.tenant.id).client
+    OAuthTokenFactory(
+        client_pk=b_client.id, user_id=b.owner.id, grant_type="authorization_code", scope="profile"
+    )
     return World(
-        a=seed_center("centre-a"),
-        b=seed_center("centre-b"),
+        a=a,
+        b=b,
         partner_a=partner_a,
         partner_b=partner_b,
         partner_a_member=PartnerMembershipFactory(partner=partner_a).user,
         partner_b_member=PartnerMembershipFactory(partner=partner_b).user,
         staff=UserFactory(is_staff=True),
+        b_client=b_client,
     )
 
 
@@ -137,6 +151,9 @@ ARGUMENTS: dict[str, Callable[[World], Any]] = {
     "invitation_id": lambda w: w.b.rows["Invitation"][0].id,
     "partner_slug": lambda w: w.partner_b.slug,
     "tenant_id": lambda w: w.b.tenant.id,
+    # An OAuth client's row id: center B's client, for B's integration pages and for
+    # B's owner's connected applications alike.
+    "client_id": lambda w: w.b_client.id,
 }
 
 # A valid form for every method but GET, so that B's insider succeeds: exactly the
@@ -155,6 +172,17 @@ FORMS: dict[tuple[str, str], dict[str, str]] = {
         "locale": "en",
         "timezone": "Europe/Paris",
     },
+    ("tenants.new_integration", "POST"): {
+        "name": "Case management software",
+        "client_type": "confidential",
+        "grant_types": "client_credentials",
+        "scopes": "referrals:read",
+        "redirect_uris": "",
+    },
+    ("tenants.rotate_integration_secret", "POST"): {},
+    ("tenants.disable_integration", "POST"): {},
+    ("tenants.enable_integration", "POST"): {},
+    ("accounts.revoke_application", "POST"): {},
 }
 
 

@@ -351,3 +351,8 @@ def resend_verification():
         return _render("accounts/resend_verification.html", status=429, form=form, limited=True)
     db.session.commit()
     return _render("accounts/email_sent.html", status=200, kind="verify")
+
+
+# The connected applications' pages are routes of this blueprint, kept in their own
+# module; they must be added at import, before the blueprint is registered.
+from core.accounts import applications  # noqa: E402, F401

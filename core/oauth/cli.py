@@ -22,7 +22,7 @@ def rotate_key() -> None:
     published until its last token has expired."""
     added = key_store(current_app).rotate(now().timestamp(), ACCESS_TOKEN_LIFETIME)
     click.echo(
-        f"new key {added['kid']} published; it signs from {KEY_PUBLISH_DELAY} s from now. "
+        f"new key {added['kid']} published; it starts signing in {KEY_PUBLISH_DELAY} s. "
         f"Run `flask oauth prune-keys` after {KEY_PUBLISH_DELAY + ACCESS_TOKEN_LIFETIME} s."
     )
 

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import SplitResult, urlsplit
 
 from flask import current_app
 from flask_babel import gettext as _
@@ -161,17 +161,8 @@ def _check_redirect_uris(uris: list[str], needed: bool) -> str | None:
     if len(uris) > MAX_REDIRECT_URIS:
         return _("At most %(count)d redirect URIs.", count=MAX_REDIRECT_URIS)
     for uri in uris:
-        parts = urlsplit(uri) if len(uri) <= MAX_REDIRECT_URI_LENGTH else None
-        loopback = (
-            parts is not None
-            and parts.scheme == "http"
-            and parts.hostname
-            in (
-                "127.0.0.1",
-                "::1",
-                "localhost",
-            )
-        )
+        parts = _split(uri) if len(uri) <= MAX_REDIRECT_URI_LENGTH else None
+        loopback = parts is not None and parts.scheme == "http" and parts.hostname in LOOPBACK_HOSTS
         if (
             parts is None
             or not parts.netloc
@@ -184,6 +175,19 @@ def _check_redirect_uris(uris: list[str], needed: bool) -> str | None:
                 uri=uri[:100],
             )
     return None
+
+
+def _split(uri: str) -> SplitResult | None:
+    """The URI's parts; None when it is not a URL at all: blanks or control characters,
+    a broken IPv6 host such as "https://[x/", a port that is not a number."""
+    if any(c.isspace() or ord(c) < 32 for c in uri):
+        return None
+    try:
+        parts = urlsplit(uri)
+        parts.port  # noqa: B018 - raises ValueError on a port that is not a number
+    except ValueError:
+        return None
+    return parts
 
 
 def new_secret(client: OAuthClient) -> str:
@@ -293,21 +297,34 @@ def revoke_user_grants(user_id: uuid.UUID, client: OAuthClient | None = None) ->
     return count
 
 
-def authorized_clients(user_id: uuid.UUID) -> list[OAuthClient]:
-    """The applications holding a live grant of this person (a refresh token not yet
-    used or expired, or an unexpired access token)."""
+def _live_grants(user_id: uuid.UUID) -> tuple[Any, ...]:
+    """A person's live grants: a refresh token not yet used or expired, or an unexpired
+    access token."""
     moment = now()
-    live = select(OAuthToken.client_pk).where(
+    return (
         OAuthToken.user_id == user_id,
         OAuthToken.revoked_at.is_(None),
         (OAuthToken.access_expires_at > moment)
         | ((OAuthToken.refresh_used_at.is_(None)) & (OAuthToken.refresh_expires_at > moment)),
     )
+
+
+def authorized_clients(user_id: uuid.UUID) -> list[OAuthClient]:
+    """The applications holding a live grant of this person."""
+    live = select(OAuthToken.client_pk).where(*_live_grants(user_id))
     return list(
         db.session.scalars(
             select(OAuthClient).where(OAuthClient.id.in_(live)).order_by(OAuthClient.name)
         )
     )
+
+
+def granted_scopes(user_id: uuid.UUID, client: OAuthClient) -> list[str]:
+    """What this person's live grants to the client allow, in the catalogue's order."""
+    scopes = db.session.scalars(
+        select(OAuthToken.scope).where(*_live_grants(user_id), OAuthToken.client_pk == client.id)
+    )
+    return scope_catalogue.parse(scope_catalogue.join(s for found in scopes for s in found.split()))
 
 
 def _audit(client: OAuthClient, action: str) -> None:

@@ -15,6 +15,7 @@ Each process re-reads the file when it changes, checking at most every `RELOAD_E
 from __future__ import annotations
 
 import json
+import math
 import os
 import secrets
 import threading
@@ -41,7 +42,8 @@ class Loaded:
 def _new_key(use_from: float) -> dict[str, Any]:
     key = RSAKey.generate_key(KEY_SIZE, parameters={"kid": secrets.token_urlsafe(12)})
     data = key.as_dict(private=True)
-    data.update({"alg": ALGORITHM, "use": "sig", "use_from": int(use_from)})
+    # Rounded up: a key never signs before its publish delay has fully passed.
+    data.update({"alg": ALGORITHM, "use": "sig", "use_from": math.ceil(use_from)})
     return data
 
 

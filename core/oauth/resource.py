@@ -92,12 +92,12 @@ def _security(rule: Requirement) -> list[dict[str, list[str]]]:
     return [{SECURITY_SCHEME: needed}]
 
 
-def _responses(rule: Requirement) -> dict[int, str]:
-    found = {429: "Too many requests for this client"}
+def _responses(rule: Requirement) -> dict[int, dict[str, str]]:
+    found = {429: "Too many requests for this client: see Retry-After and RateLimit"}
+    found[401] = "No valid access token (a bad token is refused on public routes too)"
     if not rule.public:
-        found[401] = "No valid access token"
         found[403] = "The token lacks the scope, owner kind or person this route needs"
-    return found
+    return {status: {"description": text} for status, text in found.items()}
 
 
 def _bearer() -> str | None:

@@ -20,7 +20,12 @@ from typing import Any
 
 from authlib.integrations.flask_oauth2 import AuthorizationServer
 from authlib.oauth2.rfc6749 import grants
-from authlib.oauth2.rfc6749.errors import InvalidRequestError, InvalidScopeError
+from authlib.oauth2.rfc6749.errors import (
+    InvalidRequestError,
+    InvalidScopeError,
+    OAuth2Error,
+    UnsupportedTokenTypeError,
+)
 from authlib.oauth2.rfc7009 import RevocationEndpoint
 from authlib.oauth2.rfc7636 import CodeChallenge
 from authlib.oauth2.rfc7662 import IntrospectionEndpoint
@@ -286,22 +291,42 @@ def _query_token(token_string: str, hint: str | None) -> OAuthToken | None:
     )
 
 
-class Revocation(RevocationEndpoint):
+class UnsupportedTokenType(OAuth2Error):
+    """RFC 7009 section 2.2.1's error with the 400 of RFC 6749 section 5.2 (Authlib's
+    answers 401, the status of a client that failed to authenticate)."""
+
+    error = "unsupported_token_type"
+    status_code = 400
+
+
+class TokenTypeHint400:
+    """Revocation and introspection answer an unknown `token_type_hint` with a 400."""
+
+    def check_params(self, request: Any, client: Any) -> None:
+        try:
+            super().check_params(request, client)  # type: ignore[misc]
+        except UnsupportedTokenTypeError:
+            raise UnsupportedTokenType() from None
+
+
+class Revocation(TokenTypeHint400, RevocationEndpoint):
     CLIENT_AUTH_METHODS = [*CLIENT_AUTH, "none"]
 
     def query_token(self, token_string: str, token_type_hint: str | None) -> Any:
         return _query_token(token_string, token_type_hint)
 
     def revoke_token(self, token: OAuthToken, request: Any) -> None:
-        # A refresh token's whole family goes (RFC 7009 section 2.1 allows it and the
-        # BCP recommends it); an access token goes alone.
+        # A refresh token takes its whole family with it (RFC 7009 section 2.1 allows
+        # it). An access token goes with the refresh token of its response, which
+        # shares its row: RFC 7009 section 2.1 allows that too, and a client revoking
+        # what it holds wants the grant gone.
         if request.form.get("token_type_hint") == "access_token" or not token.refresh_token_hash:
             token.revoked_at = token.revoked_at or now()
         else:
             revoke_family(token.family_id, reason="refresh token revoked by the client")
 
 
-class Introspection(IntrospectionEndpoint):
+class Introspection(TokenTypeHint400, IntrospectionEndpoint):
     CLIENT_AUTH_METHODS = CLIENT_AUTH
 
     def query_token(self, token_string: str, token_type_hint: str | None) -> Any:

@@ -99,7 +99,7 @@ def verify_access_token(raw: str) -> AccessToken:
     revocation are checked; raises InvalidToken otherwise."""
     moment = now().timestamp()
     found = decode_access_token(raw, moment)
-    if is_revoked(found.jti, found.client_id, moment):
+    if is_revoked(found.jti, found.client_id, found.user_id, moment):
         raise InvalidToken("revoked")
     return found
 

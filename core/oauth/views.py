@@ -9,12 +9,13 @@ from authlib.oauth2 import OAuth2Error
 from flask import Blueprint, Response, current_app, jsonify, render_template, request
 from flask_babel import gettext as _
 from flask_login import current_user
+from werkzeug.exceptions import RequestEntityTooLarge
 
 from core import ratelimit
 from core.access import access
 from core.clock import now
 from core.db import db
-from core.errors import problem
+from core.errors import handle_http_exception, problem
 from core.oauth import scopes as scope_catalogue
 from core.oauth.clients import describe_owner
 from core.oauth.forms import ConsentForm
@@ -165,6 +166,15 @@ def introspect():
     return response
 
 
+@bp.errorhandler(RequestEntityTooLarge)
+def too_large(error: RequestEntityTooLarge) -> Any:
+    """A body over the 1 MB limit: the endpoints programs call answer problem+json
+    whatever they accept (an HTML page otherwise); the consent page keeps its page."""
+    if request.endpoint in ("oauth.token", "oauth.revoke", "oauth.introspect"):
+        return problem(413, error.name, detail=error.description)
+    return handle_http_exception(error)
+
+
 @bp.get("/.well-known/oauth-authorization-server")
 @access("public")
 def metadata():
@@ -202,7 +212,7 @@ def authorization_server_metadata() -> dict[str, Any]:
         "token_endpoint_auth_methods_supported": CLIENT_AUTH_METHODS,
         "revocation_endpoint_auth_methods_supported": CLIENT_AUTH_METHODS,
         "introspection_endpoint_auth_methods_supported": CLIENT_AUTH_METHODS[:2],
-        "service_documentation": f"{base}/api/docs",
+        "service_documentation": f"{base}/api/openapi.json",
         "ui_locales_supported": list(current_app.config["LANGUAGES"]),
     }
 
