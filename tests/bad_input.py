@@ -317,6 +317,22 @@ def snapshot(engine: Engine, redis: Any, mails: int) -> dict[str, str]:
     return found
 
 
+class WithoutRateLimits:
+    """The app's Redis as the snapshot reads it, without the `ratelimit:` counters: the
+    token endpoint and the API count every request, refused ones too (a flood of bad
+    requests is limited like any other), so those counters change by design; every
+    other key (throttles, mail limits, queued jobs) still counts."""
+
+    def __init__(self, redis: Any) -> None:
+        self._redis = redis
+
+    def keys(self, pattern: str) -> list[bytes]:
+        return [k for k in self._redis.keys(pattern) if not k.startswith(b"ratelimit:")]
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._redis, name)
+
+
 def _redis_state(redis: Any) -> list[Any]:
     # RQ's worker bookkeeping (the PostgreSQL runs drain the queues after each request)
     # changes by itself; a queued job shows as its rq:job key.

@@ -28,7 +28,7 @@ from urllib.parse import urlencode
 
 from sqlalchemy.engine import Engine
 
-from tests.bad_input import ONE_MB, Case, changed, json_body, snapshot
+from tests.bad_input import ONE_MB, Case, WithoutRateLimits, changed, json_body, snapshot
 from tests.bad_input_registry import Ctx, Stage
 from tests.factories import PartnerFactory
 from tests.oauth import Registered, client_credentials_token, register
@@ -175,27 +175,13 @@ def judge_oauth(case: Case, response: Any) -> str | None:
 # --- sending ----------------------------------------------------------------------------------
 
 
-class _WithoutRateLimits:
-    """The app's Redis as the snapshot reads it, without the `ratelimit:` counters (see
-    OAuthEndpoint.counts_rate); every other key still counts."""
-
-    def __init__(self, redis: Any) -> None:
-        self._redis = redis
-
-    def keys(self, pattern: str) -> list[bytes]:
-        return [k for k in self._redis.keys(pattern) if not k.startswith(b"ratelimit:")]
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._redis, name)
-
-
 class OAuthSender:
     """Sends a request to an OAuth endpoint and tells what it changed."""
 
     def __init__(self, ctx: Ctx, entry: OAuthEndpoint, engine: Engine, mailbox: Any) -> None:
         self.ctx, self.entry, self.engine, self.mailbox = ctx, entry, engine, mailbox
         redis = ctx.app.extensions["redis"]
-        self.redis = _WithoutRateLimits(redis) if entry.counts_rate else redis
+        self.redis = WithoutRateLimits(redis) if entry.counts_rate else redis
 
     def state(self) -> dict[str, str]:
         return snapshot(self.engine, self.redis, len(self.mailbox.messages))

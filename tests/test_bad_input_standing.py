@@ -42,8 +42,11 @@ json_cases): malformed JSON (400), an array instead of an object, an unknown fie
 each required property missing, each property of the wrong type, each string property
 over its maxLength (422; a string property without one fails), a body over 1 MB with
 and without Content-Length (413), and a text/plain body; all answer problem+json and
-write nothing, and the valid body writes. Until the API has write operations, a probe
-operation registered by the test runs the same checks.
+write nothing, and the valid body writes. Requests carry the entry's bearer token; the
+API's per-client request counters (`ratelimit:` keys) are left out of "nothing
+written", since every request counts by design. Until the API has write operations, a
+probe operation registered by the test (behind `api_access`, with a real client's
+token) runs the same checks.
 """
 
 from __future__ import annotations
@@ -62,13 +65,15 @@ from core import audit
 from core.api import Blueprint, Schema
 from core.app import create_app
 from core.db import db
-from core.security import csrf as csrf_protect
+from core.oauth.resource import api_access
+from tests import oauth
 from tests.bad_input import (
     ONE_MB,
     TOO_LARGE,
     UNKNOWN_FIELD,
     Case,
     PageErrors,
+    WithoutRateLimits,
     all_form_classes,
     changed,
     form_cases,
@@ -89,6 +94,7 @@ from tests.bad_input_registry import (
     Form,
     Stage,
 )
+from tests.factories import PartnerFactory
 
 # --- enumeration (at collection time: parametrize needs the list before any fixture) -----
 
@@ -146,9 +152,11 @@ def test_every_text_field_of_every_form_has_a_maximum_length(app):
 class Sender:
     """Sends a request and tells what it changed."""
 
-    def __init__(self, ctx: Ctx, engine: Any, mailbox: Any) -> None:
+    def __init__(self, ctx: Ctx, engine: Any, mailbox: Any, *, api: bool = False) -> None:
         self.ctx, self.engine, self.mailbox = ctx, engine, mailbox
-        self.redis = ctx.app.extensions["redis"]
+        redis = ctx.app.extensions["redis"]
+        # Every API request counts against its client's rate limit, by design.
+        self.redis = WithoutRateLimits(redis) if api else redis
 
     def state(self) -> dict[str, str]:
         return snapshot(self.engine, self.redis, len(self.mailbox.messages))
@@ -287,7 +295,7 @@ def check_every_json_operation(app, client, clock, owner_engine, mailbox, regist
     for method, path, schema in operations:
         ctx = Ctx(app, client, clock)
         stage = registry[(method, path)](ctx)
-        check_json_operation(Sender(ctx, owner_engine, mailbox), method, schema, stage)
+        check_json_operation(Sender(ctx, owner_engine, mailbox, api=True), method, schema, stage)
     return len(operations)
 
 
@@ -306,11 +314,13 @@ PROBE = "/api/v1/bad-input-probe/things"
 
 @pytest.fixture
 def probe_app(app):
-    """A JSON write operation built like the API's (core.api's Blueprint and strict
-    Schema), so that the checks are known to work before the first real one."""
+    """A JSON write operation built like the API's (core.api's Blueprint, strict Schema,
+    `api_access` with a scope), so that the checks are known to work, bearer token
+    included, before the first real one."""
     probe = Blueprint("bad_input_probe", __name__, url_prefix="/api/v1/bad-input-probe")
 
     @probe.route("/things", methods=["POST"])
+    @api_access("referrals:write", owners=("partner",))
     @probe.arguments(_ProbeSchema)
     @probe.response(201)
     def create_thing(data: dict[str, Any]) -> dict[str, Any]:
@@ -318,14 +328,19 @@ def probe_app(app):
         db.session.commit()
         return {}
 
-    csrf_protect.exempt(probe)  # a bearer-token API has no session cookie to protect
     app.extensions["rest_api"].register_blueprint(probe)
     return app
 
 
-def test_the_json_checks_work_on_a_probe_operation(probe_app, client, clock, owner_engine, mailbox):
+def _probe_stage(ctx: Ctx) -> Stage:
+    registered = oauth.register("partner", PartnerFactory().id, scopes=["referrals:write"])
+    token = oauth.client_credentials_token(ctx.client, registered)
     valid = {"name": "Express mediation", "seats": 2, "online": True}
-    registry = {("POST", PROBE): lambda ctx: Stage(PROBE, valid)}
+    return Stage(PROBE, valid, headers=oauth.bearer(token))
+
+
+def test_the_json_checks_work_on_a_probe_operation(probe_app, client, clock, owner_engine, mailbox):
+    registry = {("POST", PROBE): _probe_stage}
     assert (
         check_every_json_operation(probe_app, client, clock, owner_engine, mailbox, registry) == 1
     )
