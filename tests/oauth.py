@@ -11,9 +11,11 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
+from core.api import Blueprint
 from core.db import db
 from core.oauth.clients import ClientSpec, Owner, register_client
 from core.oauth.models import OAuthClient
+from core.oauth.resource import api_access
 from core.oauth.scopes import organisation_scopes
 from core.tenancy import tenant_scope
 
@@ -109,6 +111,24 @@ def authorization_code_tokens(
         response = client.post("/oauth/token", data={**data, "client_id": registered.client_id})
     assert response.status_code == 200, response.get_data(as_text=True)
     return response.json
+
+
+PUBLIC_PROBE = "/api/v1/public-probe/answer"
+
+
+def add_public_probe(app: Any) -> str:
+    """Register a public API route built like the real ones (none is public yet), for
+    the checks no real route needs yet; returns its URL."""
+    probe = Blueprint("public_probe", __name__, url_prefix="/api/v1/public-probe")
+
+    @probe.route("/answer")
+    @api_access(public=True)
+    @probe.response(200)
+    def answer() -> dict[str, Any]:
+        return {"answered": True}
+
+    app.extensions["rest_api"].register_blueprint(probe)
+    return PUBLIC_PROBE
 
 
 def bearer(token: str) -> dict[str, str]:

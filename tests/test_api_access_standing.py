@@ -39,26 +39,26 @@ import pytest
 from joserfc import jwt
 from joserfc.jwk import RSAKey
 
-from core.api import Blueprint
-from core.app import create_app
 from core.clock import now
-from core.db import db
 from core.oauth.keys import ALGORITHM
 from core.oauth.models import OWNER_KINDS
-from core.oauth.resource import SECURITY_SCHEME, Requirement, api_access
+from core.oauth.resource import SECURITY_SCHEME, Requirement
 from core.oauth.scopes import SCOPES, organisation_scopes, scopes_for
 from core.oauth.tokens import JWT_TYPE, audience, encode_access_token, issuer
 from tenants.models import Role
 from tests.factories import MembershipFactory, PartnerFactory, PartnerMembershipFactory, UserFactory
 from tests.oauth import (
     ALL_GRANTS,
+    PUBLIC_PROBE,
     Registered,
+    add_public_probe,
     authorization_code_tokens,
     bearer,
     client_credentials_token,
     register,
 )
 from tests.tenants.helpers import Center, make_center, sign_in
+from tests.url_map import url_map_app
 
 API_PREFIX = "/api/v1"
 IGNORED_METHODS = frozenset({"HEAD", "OPTIONS"})
@@ -80,14 +80,7 @@ class ApiRoute:
 def api_routes() -> tuple[ApiRoute, ...]:
     """Every (rule, method) under /api/v1, read from a throwaway app's URL map
     (collection time: parametrize needs the list before any fixture runs)."""
-    app = create_app(
-        {
-            "TESTING": True,
-            "SECRET_KEY": "url-map-only",
-            "DATABASE_URL": "sqlite://",
-            "REDIS_URL": None,
-        }
-    )
+    app = url_map_app()
     found = []
     for rule in app.url_map.iter_rules():
         if rule.rule != API_PREFIX and not rule.rule.startswith(API_PREFIX + "/"):
@@ -103,7 +96,6 @@ def api_routes() -> tuple[ApiRoute, ...]:
                     arguments=tuple(sorted(rule.arguments)),
                 )
             )
-    db.dispose(app)
     return tuple(sorted(found, key=str))
 
 
@@ -344,27 +336,17 @@ def test_the_route_refuses_what_it_must_and_serves_a_good_token(app, route):
 
 # --- a public route, on a probe ----------------------------------------------------------
 
-PROBE = "/api/v1/access-probe"
-
 
 @pytest.fixture
 def probe_app(app):
-    """A public API route, built like the real ones, for the checks no route needs yet."""
-    probe = Blueprint("api_access_probe", __name__, url_prefix=PROBE)
-
-    @probe.route("/public")
-    @api_access(public=True)
-    @probe.response(200)
-    def public_probe() -> dict[str, Any]:
-        return {"answered": True}
-
-    app.extensions["rest_api"].register_blueprint(probe)
+    """The app with a public API route, for the checks no real route needs yet."""
+    add_public_probe(app)
     return app
 
 
 def test_a_public_route_answers_without_a_token_and_refuses_a_bad_one(probe_app):
-    url = f"{PROBE}/public"
-    assert probe_app.view_functions["api_access_probe.public_probe"].api_access.public
+    url = PUBLIC_PROBE
+    assert probe_app.view_functions["public_probe.answer"].api_access.public
     api = probe_app.test_client()
     response = api.get(url)
     assert response.status_code == 200, response.get_data(as_text=True)

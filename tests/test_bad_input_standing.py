@@ -57,13 +57,11 @@ from io import BytesIO
 from typing import Any
 
 import pytest
-from flask import Flask
 from marshmallow import fields as ma
 from marshmallow import validate
 
 from core import audit
 from core.api import Blueprint, Schema
-from core.app import create_app
 from core.db import db
 from core.oauth.resource import api_access
 from tests import oauth
@@ -95,19 +93,14 @@ from tests.bad_input_registry import (
     Stage,
 )
 from tests.factories import PartnerFactory
+from tests.url_map import url_map_app
 
 # --- enumeration (at collection time: parametrize needs the list before any fixture) -----
 
 
-@functools.cache
-def _url_map_app() -> Flask:
-    config = {"TESTING": True, "SECRET_KEY": "url-map-only", "DATABASE_URL": "sqlite://"}
-    return create_app({**config, "REDIS_URL": None})
-
-
 def _form_params() -> list[Any]:
     params = []
-    for endpoint, method in web_write_routes(_url_map_app()):
+    for endpoint, method in web_write_routes(url_map_app()):
         if (endpoint, method) in OAUTH_ENDPOINTS:
             continue  # not a form: tests/core/oauth/test_bad_input.py sends its cases
         for entry in FORMS.get((endpoint, method)) or (None,):

@@ -45,8 +45,7 @@ import pytest
 from sqlalchemy import select, union
 from sqlalchemy.engine import Engine
 
-from core.app import create_app
-from core.db import Base, db
+from core.db import Base
 from tests.factories import (
     OAuthTokenFactory,
     PartnerFactory,
@@ -55,6 +54,7 @@ from tests.factories import (
 )
 from tests.oauth import register
 from tests.tenants.helpers import sign_in
+from tests.url_map import url_map_app
 from tests.world import TENANT_ROW_FACTORIES, Center, digest_rows, seed_center, tenant_models
 
 # Framework-served files: no view of ours, no object of anyone's.
@@ -79,14 +79,7 @@ class Route:
 def routes() -> tuple[Route, ...]:
     """The non-public routes taking URL arguments, read from a throwaway app's URL map
     (collection time: parametrize needs the list before any fixture runs)."""
-    app = create_app(
-        {
-            "TESTING": True,
-            "SECRET_KEY": "url-map-only",
-            "DATABASE_URL": "sqlite://",
-            "REDIS_URL": None,
-        }
-    )
+    app = url_map_app()
     found = []
     for rule in app.url_map.iter_rules():
         view = app.view_functions[rule.endpoint]
@@ -104,7 +97,6 @@ def routes() -> tuple[Route, ...]:
                     arguments=tuple(sorted(rule.arguments)),
                 )
             )
-    db.dispose(app)
     return tuple(sorted(found, key=str))
 
 

@@ -9,21 +9,15 @@ from core.access import workspaces_of
 from core.accounts.models import User
 from core.api import Blueprint, Schema
 from core.db import db
+from core.oauth.api import OwnerSchema
 from core.oauth.resource import api_access, current_token
 
 blp = Blueprint("me_api", __name__, url_prefix="/api/v1", description="The signed-in person")
 
 
-class MembershipSchema(Schema):
-    kind = fields.String(
-        metadata={
-            "description": "tenant (a mediation center) or partner",
-            "enum": ["tenant", "partner"],
-        }
-    )
-    id = fields.UUID()
-    slug = fields.String()
-    name = fields.String()
+class MembershipSchema(OwnerSchema):
+    """A center (kind "tenant") or partner organisation the person belongs to."""
+
     role = fields.String()
 
 

@@ -30,6 +30,7 @@ from authlib.oauth2.rfc7009 import RevocationEndpoint
 from authlib.oauth2.rfc7636 import CodeChallenge
 from authlib.oauth2.rfc7662 import IntrospectionEndpoint
 from flask import Flask, g
+from flask import request as flask_request
 from sqlalchemy import select, update
 
 from core.accounts.models import User
@@ -299,6 +300,14 @@ class UnsupportedTokenType(OAuth2Error):
     status_code = 400
 
 
+def _presented_refresh_token(token: OAuthToken) -> bool:
+    """Whether the client presented this row's refresh token (else its access token)."""
+    presented = flask_request.form.get("token", "")
+    return token.refresh_token_hash is not None and token.refresh_token_hash == hash_token(
+        presented
+    )
+
+
 class TokenTypeHint400:
     """Revocation and introspection answer an unknown `token_type_hint` with a 400."""
 
@@ -320,10 +329,10 @@ class Revocation(TokenTypeHint400, RevocationEndpoint):
         # it). An access token goes with the refresh token of its response, which
         # shares its row: RFC 7009 section 2.1 allows that too, and a client revoking
         # what it holds wants the grant gone.
-        if request.form.get("token_type_hint") == "access_token" or not token.refresh_token_hash:
-            token.revoked_at = token.revoked_at or now()
-        else:
+        if _presented_refresh_token(token):
             revoke_family(token.family_id, reason="refresh token revoked by the client")
+        else:
+            token.revoked_at = token.revoked_at or now()
 
 
 class Introspection(TokenTypeHint400, IntrospectionEndpoint):
@@ -342,7 +351,7 @@ class Introspection(TokenTypeHint400, IntrospectionEndpoint):
 
     def introspect_token(self, token: OAuthToken) -> dict[str, Any]:
         moment = now()
-        is_refresh = token.refresh_token_hash == hash_token(self._presented())
+        is_refresh = _presented_refresh_token(token)
         expires = token.refresh_expires_at if is_refresh else token.access_expires_at
         live = token.revoked_at is None and expires is not None and expires > moment
         if is_refresh:
@@ -362,11 +371,6 @@ class Introspection(TokenTypeHint400, IntrospectionEndpoint):
             "iss": issuer(),
             "jti": str(token.id),
         }
-
-    def _presented(self) -> str:
-        from flask import request
-
-        return request.form.get("token", "")
 
 
 # --- the server --------------------------------------------------------------------------

@@ -3,6 +3,7 @@ introspection (RFC 7662), and the discovery documents: metadata (RFC 8414) and J
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from authlib.oauth2 import OAuth2Error
@@ -130,40 +131,35 @@ def _authorize_error_page(detail: str) -> tuple[str, int]:
     )
 
 
-@bp.post("/oauth/token")
-@access("public")
-def token():
-    limited = _rate_limited()
-    if limited is not None:
-        return limited
+def _answer(make: Callable[[], Response], *, writes: bool = True) -> Response:
+    """An endpoint's answer once the parameters pass; its writes (a token, a used code,
+    a revocation) are committed with it."""
     refused = _refuse_bad_parameters()
     if refused is not None:
         return refused
-    response = server().create_token_response()
-    db.session.commit()
+    response = make()
+    if writes:
+        db.session.commit()
+    response.headers["Cache-Control"] = "no-store"
     return response
+
+
+@bp.post("/oauth/token")
+@access("public")
+def token():
+    return _rate_limited() or _answer(server().create_token_response)
 
 
 @bp.post("/oauth/revoke")
 @access("public")
 def revoke():
-    refused = _refuse_bad_parameters()
-    if refused is not None:
-        return refused
-    response = server().create_endpoint_response("revocation")
-    db.session.commit()
-    return response
+    return _answer(lambda: server().create_endpoint_response("revocation"))
 
 
 @bp.post("/oauth/introspect")
 @access("public")
 def introspect():
-    refused = _refuse_bad_parameters()
-    if refused is not None:
-        return refused
-    response = server().create_endpoint_response("introspection")
-    response.headers["Cache-Control"] = "no-store"
-    return response
+    return _answer(lambda: server().create_endpoint_response("introspection"), writes=False)
 
 
 @bp.errorhandler(RequestEntityTooLarge)

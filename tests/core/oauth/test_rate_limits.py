@@ -16,10 +16,14 @@ from typing import Any
 
 import pytest
 
-from core.api import Blueprint
-from core.oauth.resource import api_access
 from tests.factories import PartnerFactory
-from tests.oauth import Registered, bearer, client_credentials_token, register
+from tests.oauth import (
+    Registered,
+    add_public_probe,
+    bearer,
+    client_credentials_token,
+    register,
+)
 
 API_LIMIT = 3
 ANONYMOUS_LIMIT = 2
@@ -116,22 +120,9 @@ def test_the_api_counts_per_client(client, clients):
     assert_limited(client.get(ORGANISATION, headers=bearer(b)), "api_per_client", API_LIMIT)
 
 
-PROBE = "/api/v1/rate-limit-probe"
-
-
 @pytest.fixture
 def public_route(app) -> str:
-    """A public API route, built like the real ones (none is public yet)."""
-    probe = Blueprint("rate_limit_probe", __name__, url_prefix=PROBE)
-
-    @probe.route("/public")
-    @api_access(public=True)
-    @probe.response(200)
-    def public_probe() -> dict[str, Any]:
-        return {"answered": True}
-
-    app.extensions["rest_api"].register_blueprint(probe)
-    return f"{PROBE}/public"
+    return add_public_probe(app)
 
 
 def test_anonymous_api_requests_count_per_address(client, clients, public_route):
