@@ -44,6 +44,7 @@ class Recurring:
 RECURRING: list[Recurring] = [
     Recurring("core.accounts.jobs.purge_expired_sessions", cron="17 * * * *"),
     Recurring("core.accounts.jobs.purge_used_tokens", cron="23 3 * * *"),
+    Recurring("core.oauth.jobs.purge_expired_grants", cron="41 3 * * *"),
 ]
 
 

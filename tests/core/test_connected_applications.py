@@ -3,6 +3,8 @@ withdraws it; the application's refresh token is then refused."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 
 from tests.factories import OAuthTokenFactory, UserFactory
@@ -46,11 +48,13 @@ def test_the_page_lists_the_applications_a_person_allowed(client, center, person
     assert "/account/applications" in client.get("/account/settings").get_data(as_text=True)
 
 
-def test_withdrawing_an_access_revokes_the_refresh_token(client, center, person):
+def test_withdrawing_an_access_revokes_its_tokens(client, clock, center, person):
     registered = register("tenant", center.tenant.id, name="CaseBook Pro")
     sign_in(client, person)
     tokens = authorization_code_tokens(client, registered)
     url = f"/account/applications/{registered.client.id}/revoke"
+    me = {"Authorization": f"Bearer {tokens['access_token']}"}
+    assert client.get("/api/v1/me", headers=me).status_code == 200  # the API's cache loads
 
     response = client.post_form(url)
     assert response.status_code == 303
@@ -63,6 +67,12 @@ def test_withdrawing_an_access_revokes_the_refresh_token(client, center, person)
     assert refused.status_code == 400
     assert refused.json["error"] == "invalid_grant"
     assert client.post_form(url).status_code == 404  # nothing left to withdraw
+
+    # The access token goes within the revocation cache's lifetime (60 s).
+    clock.advance(timedelta(seconds=59))
+    assert client.get("/api/v1/me", headers=me).status_code == 200
+    clock.advance(timedelta(seconds=1))
+    assert client.get("/api/v1/me", headers=me).status_code == 401
 
 
 def test_an_application_not_allowed_by_this_person_is_missing(client, center, person):
