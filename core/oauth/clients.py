@@ -8,6 +8,7 @@ rotation, and kept as SHA-256 hashes.
 
 from __future__ import annotations
 
+import re
 import secrets
 import uuid
 from collections.abc import Callable
@@ -32,6 +33,8 @@ SECRET_GRACE = timedelta(hours=24)
 MAX_REDIRECT_URIS = 10
 MAX_REDIRECT_URI_LENGTH = 500
 MAX_CLIENTS_PER_OWNER = 50
+# A host name or IP address and an optional port: no user info, nothing else.
+ORIGIN_HOST = re.compile(r"(?:[A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\])(?::[0-9]{1,5})?")
 LOOPBACK_HOSTS = ("127.0.0.1", "::1", "localhost")  # RFC 8252 section 7.3: native apps
 
 
@@ -187,7 +190,8 @@ def _split(uri: str) -> SplitResult | None:
         parts.port  # noqa: B018 - raises ValueError on a port that is not a number
     except ValueError:
         return None
-    return parts
+    # The host goes into the consent page's Content-Security-Policy: plain names only.
+    return parts if ORIGIN_HOST.fullmatch(parts.netloc) else None
 
 
 def new_secret(client: OAuthClient) -> str:

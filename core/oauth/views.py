@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from typing import Any
+from urllib.parse import urlsplit
 
 from authlib.oauth2 import OAuth2Error
 from flask import Blueprint, Response, current_app, jsonify, render_template, request
@@ -18,11 +19,11 @@ from core.clock import now
 from core.db import db
 from core.errors import handle_http_exception, problem
 from core.oauth import scopes as scope_catalogue
-from core.oauth.clients import describe_owner
+from core.oauth.clients import ORIGIN_HOST, describe_owner
 from core.oauth.forms import ConsentForm
 from core.oauth.models import GRANT_TYPES
 from core.oauth.tokens import issuer, key_store
-from core.security import csrf
+from core.security import CONTENT_SECURITY_POLICY, csrf
 
 bp = Blueprint("oauth", __name__, template_folder="templates")
 
@@ -104,18 +105,28 @@ def authorize():
         return response
     owner = describe_owner(client.owner_kind, client.owner_id) or {}
     requested = scope_catalogue.parse(grant.request.scope)
-    status = 422 if form.errors else 200
-    return (
-        render_template(
-            "oauth/consent.html",
-            form=form,
-            client=client,
-            owner=owner,
-            scopes=[scope_catalogue.SCOPES[s] for s in requested],
-            redirect_uri=grant.redirect_uri,
-        ),
-        status,
+    page = render_template(
+        "oauth/consent.html",
+        form=form,
+        client=client,
+        owner=owner,
+        scopes=[scope_catalogue.SCOPES[s] for s in requested],
+        redirect_uri=grant.redirect_uri,
     )
+    response = current_app.make_response((page, 422 if form.errors else 200))
+    response.headers["Content-Security-Policy"] = _consent_policy(grant.redirect_uri)
+    return response
+
+
+def _consent_policy(redirect_uri: str) -> str:
+    """The page's policy, letting its form lead to the client's (already verified)
+    redirect URI: browsers hold a form's redirects to `form-action` too, so with
+    'self' alone the answer's redirect back to the application would be blocked."""
+    parts = urlsplit(redirect_uri)
+    if not ORIGIN_HOST.fullmatch(parts.netloc):
+        return CONTENT_SECURITY_POLICY  # nothing that could smuggle a directive in
+    origin = f"{parts.scheme}://{parts.netloc}"
+    return CONTENT_SECURITY_POLICY.replace("form-action 'self'", f"form-action 'self' {origin}")
 
 
 def _authorize_error_page(detail: str) -> tuple[str, int]:
