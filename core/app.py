@@ -15,6 +15,7 @@ from core.accounts import sessions as account_sessions
 from core.clock import SystemClock
 from core.config import PROJECT_ROOT, ensure_instance_secrets, load_config
 from core.db import db
+from core.files import storage as file_storage
 from core.tenancy import install_orm_guard
 
 
@@ -38,6 +39,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     security.init_app(app)
     account_sessions.init_app(app)
     jobs.init_app(app)
+    file_storage.init_app(app)
     errors.init_app(app)
     access.init_app(app)
     health.init_app(app)
@@ -88,6 +90,7 @@ def import_models() -> None:
     """Import every model module so the metadata holds every table (app, Alembic)."""
     import core.accounts.models
     import core.audit
+    import core.credentials.models
     import core.oauth.models  # noqa: F401
     import referrals.models  # noqa: F401
     import tenants.models  # noqa: F401

@@ -92,6 +92,13 @@ def load_config(instance_path: str) -> dict[str, Any]:
         "OAUTH_KEYS_FILE": env.get("OAUTH_KEYS_FILE") or None,
         "OAUTH_ISSUER": env.get("OAUTH_ISSUER") or None,
         "OAUTH_AUDIENCE": env.get("OAUTH_AUDIENCE") or None,
+        # Uploaded files: a folder under instance/ unless an S3-compatible bucket is set.
+        "FILES_DIR": env.get("FILES_DIR") or None,
+        "S3_BUCKET": env.get("S3_BUCKET") or None,
+        "S3_ENDPOINT_URL": env.get("S3_ENDPOINT_URL") or None,
+        "S3_REGION": env.get("S3_REGION") or None,
+        "S3_ACCESS_KEY_ID": env.get("S3_ACCESS_KEY_ID") or None,
+        "S3_SECRET_ACCESS_KEY": env.get("S3_SECRET_ACCESS_KEY") or None,
         # Rate limits as (requests, window in seconds).
         "OAUTH_TOKEN_RATE_PER_CLIENT": _rate(env.get("OAUTH_TOKEN_RATE_PER_CLIENT"), (60, 60)),
         "OAUTH_TOKEN_RATE_PER_IP": _rate(env.get("OAUTH_TOKEN_RATE_PER_IP"), (300, 60)),

@@ -1,15 +1,17 @@
-"""A center, its members and the invitations to join it."""
+"""A center, its members, the invitations to join it and its mediators' affiliations."""
 
 from __future__ import annotations
 
 import enum
 import uuid
 from datetime import datetime
+from decimal import Decimal
 
-from sqlalchemy import ForeignKey, String, UniqueConstraint
+from sqlalchemy import CheckConstraint, ForeignKey, Numeric, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core.accounts.models import User
+from core.credentials.models import MediatorProfile
 from core.db import Base, IdMixin, str_enum, utcnow
 from core.tenancy import TenantScoped
 
@@ -101,3 +103,39 @@ class Invitation(IdMixin, TenantScoped, Base):
     @property
     def is_pending(self) -> bool:
         return self.accepted_at is None and self.revoked_at is None
+
+
+class AffiliationStatus(enum.StrEnum):
+    INVITED = "invited"
+    ACTIVE = "active"
+    SUSPENDED = "suspended"
+    ENDED = "ended"
+
+
+class Affiliation(IdMixin, TenantScoped, Base):
+    """A mediator's professional tie to a center (their profile is global, this is not).
+
+    It exists before the mediator has an account. `rate_eur` and `internal_notes` are
+    the center's own and never leave it; `published` is the center's choice to show the
+    mediator on the marketplace, which also needs the mediator's own consent.
+    """
+
+    __tablename__ = "affiliations"
+    __table_args__ = (
+        UniqueConstraint("tenant_id", "profile_id"),
+        CheckConstraint("rate_eur >= 0", name="rate_not_negative"),
+    )
+
+    profile_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("mediator_profiles.id", ondelete="CASCADE"), index=True
+    )
+    status: Mapped[AffiliationStatus] = mapped_column(
+        str_enum(AffiliationStatus, "affiliation_status"), default=AffiliationStatus.INVITED
+    )
+    rate_eur: Mapped[Decimal | None] = mapped_column(Numeric(8, 2))
+    internal_notes: Mapped[str | None] = mapped_column(Text)
+    published: Mapped[bool] = mapped_column(default=False)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    profile: Mapped[MediatorProfile] = relationship(lazy="joined", innerjoin=True)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import timedelta
+from decimal import Decimal
 
 import factory
 from factory.alchemy import SQLAlchemyModelFactory
@@ -14,11 +15,28 @@ from core.accounts.services import hash_password
 from core.accounts.tokens import hash_token, new_token
 from core.audit import AuditEvent, SecurityEvent
 from core.clock import now
+from core.credentials.catalogue import by_code
+from core.credentials.models import (
+    Certification,
+    CertificationScheme,
+    CertificationStage,
+    MediatorProfile,
+    TrainingKind,
+    TrainingRecord,
+)
 from core.db import db
 from core.oauth.models import AuthorizationCode, ClientSecret, OAuthClient, OAuthToken
 from core.tenancy import tenant_scope
 from referrals.models import Partner, PartnerKind, PartnerMembership, PartnerRole
-from tenants.models import Invitation, Membership, Role, Tenant, TenantStatus
+from tenants.models import (
+    Affiliation,
+    AffiliationStatus,
+    Invitation,
+    Membership,
+    Role,
+    Tenant,
+    TenantStatus,
+)
 
 DEFAULT_PASSWORD = "correct horse battery staple"
 # Hashing with production parameters for every user would dominate the suite's time;
@@ -222,3 +240,81 @@ class OAuthTokenFactory(BaseFactory):
     scope = "referrals:read"
     family_id = factory.LazyFunction(uuid.uuid4)
     access_expires_at = factory.LazyFunction(lambda: now() + timedelta(minutes=15))
+
+
+# --- The mediator's file (core.credentials) and affiliations (tenants) ----------------
+
+
+class MediatorProfileFactory(BaseFactory):
+    """A claimed profile (its mediator has an account); `unclaimed=True` makes the kind a
+    center creates before inviting the mediator."""
+
+    class Meta:
+        model = MediatorProfile
+
+    class Params:
+        unclaimed = factory.Trait(user=None)
+
+    user = factory.SubFactory(UserFactory)
+    display_name = factory.Faker("name", locale="fr_FR")
+    title = "Médiatrice"
+    bio_fr = "Médiatrice familiale et civile."
+    bio_en = "Family and civil mediator."
+    languages = factory.LazyFunction(lambda: ["fr", "en"])
+    specialties = factory.LazyFunction(lambda: ["family", "civil"])
+    regions = factory.LazyFunction(lambda: ["FR-75", "FR-92"])
+    modes = factory.LazyFunction(lambda: ["online", "in_person"])
+    rate_min_eur = Decimal("120.00")
+    rate_max_eur = Decimal("180.00")
+    registrations = factory.LazyFunction(
+        lambda: [{"kind": "court_of_appeal", "name": "Paris", "number": None}]
+    )
+
+
+class TrainingRecordFactory(BaseFactory):
+    class Meta:
+        model = TrainingRecord
+
+    profile = factory.SubFactory(MediatorProfileFactory)
+    title = "Formation continue : la médiation en ligne"
+    provider = "Institut de formation à la médiation"
+    kind = TrainingKind.CONTINUING_EDUCATION
+    hours = Decimal("14.00")
+    started_on = factory.LazyFunction(lambda: now().date() - timedelta(days=60))
+    ended_on = factory.LazyAttribute(lambda o: o.started_on + timedelta(days=1))
+
+
+class CertificationSchemeFactory(BaseFactory):
+    class Meta:
+        model = CertificationScheme
+
+    code = factory.Sequence(lambda n: f"scheme-{n}")
+    name = factory.Sequence(lambda n: f"Certification de médiateur {n}")
+    issuing_body = "Organisme certificateur"
+    country = "FR"
+    # The rules of a real seeded scheme (FFCM: 10 h training + 10 h supervision a year).
+    rules = factory.LazyFunction(lambda: by_code("fr-ffcm").row()["rules"])
+    sources = factory.LazyFunction(lambda: by_code("fr-ffcm").row()["sources"])
+
+
+class CertificationFactory(BaseFactory):
+    class Meta:
+        model = Certification
+
+    profile = factory.SubFactory(MediatorProfileFactory)
+    scheme = factory.SubFactory(CertificationSchemeFactory)
+    number = factory.Sequence(lambda n: f"CERT-{n:05d}")
+    issued_on = factory.LazyFunction(lambda: now().date() - timedelta(days=365))
+    expires_on = factory.LazyAttribute(lambda o: o.issued_on + timedelta(days=3 * 365))
+    stage = CertificationStage.DEFINITIVE
+
+
+class AffiliationFactory(TenantOwnedFactory):
+    class Meta:
+        model = Affiliation
+
+    tenant = factory.SubFactory(TenantFactory)
+    profile = factory.SubFactory(MediatorProfileFactory)
+    status = AffiliationStatus.ACTIVE
+    rate_eur = Decimal("150.00")
+    internal_notes = "Disponible le mardi."

@@ -22,6 +22,7 @@ TENANT_ROW_FACTORIES: dict[str, Any] = {
     "Membership": factories.MembershipFactory,
     "Invitation": factories.InvitationFactory,
     "AuditEvent": factories.AuditEventFactory,
+    "Affiliation": factories.AffiliationFactory,
 }
 
 

@@ -1,0 +1,1 @@
+"""The mediator's professional file, shared by every center the mediator works with."""
