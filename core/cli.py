@@ -28,9 +28,16 @@ def init_app(app: Flask) -> None:
 @click.command("migrate")
 @click.option("--revision", default="head", show_default=True)
 def migrate_command(revision: str) -> None:
-    """Bring the database schema up to date (Alembic)."""
+    """Bring the database schema up to date (Alembic), then add the certification
+    schemes this release knows and the database does not (never changing one)."""
+    from core.credentials.schemes import seed_catalogue
+
     migrate.upgrade(current_app.config["DATABASE_URL"], revision)
     click.echo(f"database migrated to {revision}")
+    if revision == "head":
+        added = seed_catalogue()
+        db.session.commit()
+        click.echo(f"certification schemes added: {len(added)}")
 
 
 @click.command("seed-demo")
