@@ -205,11 +205,18 @@ def oauth_keys_file(tmp_path_factory: pytest.TempPathFactory) -> str:
 
 
 @pytest.fixture
+def files_dir(tmp_path: Path) -> Path:
+    """Where the app stores uploaded files in a test (never the project's instance/)."""
+    return tmp_path / "files"
+
+
+@pytest.fixture
 def app_config(
     database_url: str,
     smtp_server: tuple[MailCapture, int],
     clock: FrozenClock,
     oauth_keys_file: str,
+    files_dir: Path,
 ) -> dict:
     _capture, port = smtp_server
     return {
@@ -224,6 +231,7 @@ def app_config(
         "CLOCK": clock,
         "WTF_CSRF_ENABLED": True,
         "OAUTH_KEYS_FILE": oauth_keys_file,
+        "FILES_DIR": str(files_dir),
     }
 
 
