@@ -6,8 +6,7 @@ import click
 from flask import Flask, current_app
 
 from core.clock import now
-from core.oauth.keys import KEY_PUBLISH_DELAY
-from core.oauth.server import ACCESS_TOKEN_LIFETIME
+from core.oauth.keys import KEY_PUBLISH_DELAY, MAX_SIGNATURE_LIFETIME
 from core.oauth.tokens import key_store
 
 
@@ -19,11 +18,12 @@ def oauth_group() -> None:
 @oauth_group.command("rotate-key")
 def rotate_key() -> None:
     """Publish a new signing key; it signs after a short delay, and the current key stays
-    published until its last token has expired."""
-    added = key_store(current_app).rotate(now().timestamp(), ACCESS_TOKEN_LIFETIME)
+    published until the last thing it signed has expired."""
+    added = key_store(current_app).rotate(now().timestamp(), MAX_SIGNATURE_LIFETIME)
     click.echo(
         f"new key {added['kid']} published; it starts signing in {KEY_PUBLISH_DELAY} s. "
-        f"Run `flask oauth prune-keys` after {KEY_PUBLISH_DELAY + ACCESS_TOKEN_LIFETIME} s."
+        "The current key stays published a year (its tokens and signed credentials "
+        "must verify until they expire); `flask oauth prune-keys` drops it then."
     )
 
 

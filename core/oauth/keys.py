@@ -8,7 +8,8 @@ members, `use_from` and `retire_at` (Unix seconds):
   `KEY_PUBLISH_DELAY`), so every process has re-read the set, and can verify its
   tokens, before the first one is issued;
 - the previous key stops signing then and stays published until `retire_at`, when the
-  last token it signed has expired; `flask oauth prune-keys` drops it after that.
+  last thing it signed (a 15-minute token, or a signed credential valid up to a year,
+  MAX_SIGNATURE_LIFETIME) has expired; `flask oauth prune-keys` drops it after that.
 Each process re-reads the file when it changes, checking at most every `RELOAD_EVERY`.
 """
 
@@ -28,6 +29,10 @@ from joserfc.jwk import KeySet, RSAKey
 ALGORITHM = "RS256"  # RFC 9068 section 2.1: every resource server supports it
 KEY_SIZE = 2048
 KEY_PUBLISH_DELAY = 120  # seconds between publishing a key and signing with it
+# The longest-lived signature the platform key makes: signed credentials, valid up to a
+# year (core.credentials.signed). A retired key stays published that long, so that
+# nothing it signed reads as tampered before it has expired.
+MAX_SIGNATURE_LIFETIME = 366 * 24 * 3600
 RELOAD_EVERY = 30  # seconds between checks of the key file
 
 

@@ -19,8 +19,8 @@ from typing import Any
 
 import pytest
 
-from core.oauth.keys import KEY_PUBLISH_DELAY, RELOAD_EVERY
-from core.oauth.server import ACCESS_TOKEN_LIFETIME
+from core.credentials.signed import MAX_VALIDITY
+from core.oauth.keys import KEY_PUBLISH_DELAY, MAX_SIGNATURE_LIFETIME, RELOAD_EVERY
 from tests.factories import PartnerFactory
 from tests.oauth import Registered, bearer, client_credentials_token, register
 
@@ -137,7 +137,8 @@ def test_prune_keys_drops_a_key_only_after_its_retire_time(app, client, clock, r
     retire_at = raw_key(app, old)["retire_at"]
     # Retired once the last token it signed has expired, and not much later.
     assert retire_at >= claims_of(last_old)["exp"]
-    assert retire_at <= rotated_at + KEY_PUBLISH_DELAY + ACCESS_TOKEN_LIFETIME + 1
+    assert retire_at <= rotated_at + KEY_PUBLISH_DELAY + MAX_SIGNATURE_LIFETIME + 1
+    assert retire_at >= rotated_at + KEY_PUBLISH_DELAY + MAX_VALIDITY.total_seconds()
     assert "retire_at" not in raw_key(app, added)
 
     # Until then, pruning keeps it, and its tokens verify.
