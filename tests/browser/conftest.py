@@ -15,6 +15,9 @@ from werkzeug.serving import make_server
 from core import jobs
 from tests.conftest import missing_service
 
+TIMEOUT_MS = 10_000  # Playwright's waits: generous on a loaded 2-core machine
+BROWSER_LOCALES = {"fr": "fr-FR", "en": "en-GB"}
+
 CHROMIUM_ARGS = [
     "--headless",
     "--no-sandbox",
@@ -76,3 +79,32 @@ def browser():
         instance = playwright.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
         yield instance
         instance.close()
+
+
+@pytest.fixture(params=["fr", "en"])
+def language(request: pytest.FixtureRequest) -> str:
+    """Each browser test runs in French and in English (a module may narrow it)."""
+    return request.param
+
+
+@pytest.fixture
+def new_context(browser, language: str):
+    """Fresh browser contexts (each its own cookies) that speak the test's language."""
+    contexts = []
+
+    def open_context():
+        context = browser.new_context(locale=BROWSER_LOCALES[language])
+        context.set_default_timeout(TIMEOUT_MS)
+        contexts.append(context)
+        return context.new_page()
+
+    yield open_context
+    for context in contexts:
+        context.close()
+
+
+@pytest.fixture(autouse=True)
+def _expect_timeout() -> None:
+    from playwright.sync_api import expect
+
+    expect.set_options(timeout=TIMEOUT_MS)

@@ -25,7 +25,7 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 
 import pytest
 import requests
-from playwright.sync_api import Browser, BrowserContext, Page, Route, expect
+from playwright.sync_api import Page, Route, expect
 
 from core.oauth.revocation import REVOCATION_CACHE_SECONDS
 from tenants.models import Role
@@ -33,7 +33,6 @@ from tests.conftest import _free_port
 from tests.factories import DEFAULT_PASSWORD, MembershipFactory, TenantFactory, UserFactory
 from tests.oauth import bearer, pkce_pair
 
-TIMEOUT_MS = 10_000
 HTTP_TIMEOUT_S = 10
 CENTER = "Centre de Médiation de Villeurbanne"
 SLUG = "mediation-villeurbanne"
@@ -116,33 +115,6 @@ TEXTS: dict[str, dict[str, str]] = {
         "no_application": "Aucune application n'a accès à votre compte.",
     },
 }
-BROWSER_LOCALES = {"fr": "fr-FR", "en": "en-GB"}
-
-
-@pytest.fixture(params=["fr", "en"])
-def language(request: pytest.FixtureRequest) -> str:
-    return request.param
-
-
-@pytest.fixture
-def new_context(browser: Browser, language: str):
-    """Fresh browser contexts (each its own cookies) that speak the test's language."""
-    contexts: list[BrowserContext] = []
-
-    def open_context() -> Page:
-        context = browser.new_context(locale=BROWSER_LOCALES[language])
-        context.set_default_timeout(TIMEOUT_MS)
-        contexts.append(context)
-        return context.new_page()
-
-    yield open_context
-    for context in contexts:
-        context.close()
-
-
-@pytest.fixture(autouse=True)
-def _expect_timeout() -> None:
-    expect.set_options(timeout=TIMEOUT_MS)
 
 
 @pytest.fixture

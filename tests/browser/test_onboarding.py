@@ -11,10 +11,10 @@ from __future__ import annotations
 import time
 from typing import Any
 
-import pytest
-from playwright.sync_api import Browser, BrowserContext, Page, expect
+from playwright.sync_api import Page, expect
 
-TIMEOUT_MS = 10_000
+from tests.browser.conftest import TIMEOUT_MS
+
 CENTER = "Centre de Médiation d'Écully"
 SLUG = "mediation-ecully"
 OWNER = {"name": "Louise Martin", "email": "louise.martin@ecully-mediation.example"}
@@ -92,33 +92,6 @@ TEXTS: dict[str, dict[str, str]] = {
         "role_of": "Rôle de {name}",
     },
 }
-BROWSER_LOCALES = {"fr": "fr-FR", "en": "en-GB"}
-
-
-@pytest.fixture(params=["fr", "en"])
-def language(request: pytest.FixtureRequest) -> str:
-    return request.param
-
-
-@pytest.fixture
-def new_context(browser: Browser, language: str):
-    """Fresh browser contexts (each its own cookies) that speak the test's language."""
-    contexts: list[BrowserContext] = []
-
-    def open_context() -> Page:
-        context = browser.new_context(locale=BROWSER_LOCALES[language])
-        context.set_default_timeout(TIMEOUT_MS)
-        contexts.append(context)
-        return context.new_page()
-
-    yield open_context
-    for context in contexts:
-        context.close()
-
-
-@pytest.fixture(autouse=True)
-def _expect_timeout() -> None:
-    expect.set_options(timeout=TIMEOUT_MS)
 
 
 def _link_from_mail(mailbox: Any, address: str, path_fragment: str) -> str:
