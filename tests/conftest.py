@@ -129,7 +129,7 @@ class MailCapture:
         raise AssertionError(f"no link with {path_fragment!r} in: {self.body(message)}")
 
 
-def _free_port() -> int:
+def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
@@ -138,7 +138,7 @@ def _free_port() -> int:
 @pytest.fixture(scope="session")
 def smtp_server() -> Iterator[tuple[MailCapture, int]]:
     capture = MailCapture()
-    port = _free_port()
+    port = free_port()
     controller = Controller(capture, hostname="127.0.0.1", port=port)
     controller.start()
     yield capture, port

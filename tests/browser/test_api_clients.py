@@ -29,7 +29,7 @@ from playwright.sync_api import Page, Route, expect
 
 from core.oauth.revocation import REVOCATION_CACHE_SECONDS
 from tenants.models import Role
-from tests.conftest import _free_port
+from tests.conftest import free_port
 from tests.factories import DEFAULT_PASSWORD, MembershipFactory, TenantFactory, UserFactory
 from tests.oauth import bearer, pkce_pair
 
@@ -141,7 +141,7 @@ class Callback:
 
 @pytest.fixture
 def callback() -> Callback:
-    return Callback(f"http://127.0.0.1:{_free_port()}/callback")
+    return Callback(f"http://127.0.0.1:{free_port()}/callback")
 
 
 def _sign_in(page: Page, person: dict[str, str], t: dict[str, str]) -> None:

@@ -7,7 +7,7 @@ from datetime import timedelta
 from flask import current_app
 from flask_babel import gettext as _
 
-from core import audit
+from core import audit, ratelimit
 from core.accounts.models import User
 from core.accounts.services.users import check_password, normalize_email
 from core.accounts.tokens import hash_token
@@ -55,12 +55,8 @@ def clear_failed_logins(email: str) -> None:
 
 def over_limit(bucket: str, subject: str, limit: int, window: timedelta) -> bool:
     """Count one event for `subject` in a fixed window; True once past `limit`."""
-    key = f"rate:{bucket}:{hash_token(subject)}"
-    conn = redis_connection()
-    # Creating the key with its expiry first means a crash can never leave a counter
-    # without one (INCR keeps the TTL).
-    conn.set(key, 0, ex=int(window.total_seconds()), nx=True)
-    return int(conn.incr(key)) > limit
+    policy = ratelimit.Policy(bucket, limit, int(window.total_seconds()))
+    return not ratelimit.hit(policy, subject).allowed
 
 
 def mail_allowed(bucket: str, email: str, ip: str | None) -> bool:

@@ -3,7 +3,6 @@ server-generated keys, on the disk or in a real S3-compatible server on loopback
 
 from __future__ import annotations
 
-import socket
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -11,7 +10,7 @@ import pytest
 
 from core.files.checks import MAX_EVIDENCE_BYTES, UploadRefused, check_evidence
 from core.files.storage import LocalStorage, S3Storage, make_storage
-from tests.conftest import missing_service
+from tests.conftest import free_port, missing_service
 
 PDF = b"%PDF-1.7\n1 0 obj\n<<>>\nendobj\ntrailer\n<<>>\n%%EOF\n"
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
@@ -84,19 +83,13 @@ def test_local_storage_keeps_files_in_its_folder_only(tmp_path: Path):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["files"]
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def s3_server() -> Iterator[str]:
     try:
         from moto.server import ThreadedMotoServer
     except ImportError:
         missing_service("moto[server] (an S3-compatible server on loopback)")
-    port = _free_port()
+    port = free_port()
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
     server.start()
     yield f"http://127.0.0.1:{port}"
