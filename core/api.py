@@ -6,15 +6,21 @@ flask-smorest's own error handler is not registered.
 
 from __future__ import annotations
 
+import base64
+import binascii
+import json
 from typing import Any
 
 from flask import Flask
 from flask_smorest import Api as _Api
 from flask_smorest import Blueprint as _Blueprint
-from marshmallow import RAISE
+from marshmallow import RAISE, fields, validate
 from marshmallow import Schema as _Schema
+from werkzeug.exceptions import BadRequest
 
 MAX_PAGE_SIZE = 100
+DEFAULT_PAGE_SIZE = 50
+MAX_CURSOR = 500
 
 
 class Api(_Api):
@@ -40,6 +46,51 @@ class Schema(_Schema):
     class Meta:
         unknown = RAISE
         ordered = True
+
+
+class PageArgs(Schema):
+    """The query of a list with cursor pagination (DESIGN.md section 5): a list's own
+    filters subclass it. A `limit` above MAX_PAGE_SIZE is refused (`page_limit`)."""
+
+    limit = fields.Integer(
+        load_default=DEFAULT_PAGE_SIZE,
+        validate=validate.Range(min=1),
+        metadata={
+            "description": f"Items per page, at most {MAX_PAGE_SIZE} (more is refused: 400)."
+        },
+    )
+    cursor = fields.String(
+        load_default=None,
+        validate=validate.Length(max=MAX_CURSOR),
+        metadata={"description": "The `next_cursor` of the previous page."},
+    )
+
+
+def page_limit(limit: int) -> int:
+    """The page size asked for; 400 problem+json naming the maximum past it."""
+    if limit > MAX_PAGE_SIZE:
+        raise BadRequest(f"The limit is at most {MAX_PAGE_SIZE}.")
+    return limit
+
+
+def encode_cursor(*values: str) -> str:
+    """An opaque cursor holding the sort key of a page's last item."""
+    raw = json.dumps(list(values), separators=(",", ":")).encode()
+    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
+
+
+def decode_cursor(cursor: str, size: int) -> list[str]:
+    """The values `encode_cursor` packed; 400 problem+json for anything else."""
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+        values = json.loads(raw)
+    except (binascii.Error, ValueError):
+        values = None
+    if not (isinstance(values, list) and len(values) == size):
+        raise BadRequest("The cursor is not valid: use a `next_cursor` as given.")
+    if not all(isinstance(v, str) for v in values):
+        raise BadRequest("The cursor is not valid: use a `next_cursor` as given.")
+    return values
 
 
 def init_app(app: Flask) -> Api:

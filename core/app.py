@@ -57,6 +57,12 @@ def _register_domains(app: Flask, rest_api: api.Api) -> None:
     import core.accounts.api
     import core.accounts.views
     import core.cli
+    import core.credentials.api
+    import core.credentials.catalogue_views
+    import core.credentials.credential_api
+    import core.credentials.credential_views
+    import core.credentials.reminders.views
+    import core.credentials.views
     import core.demo
     import core.oauth
     import core.oauth.api
@@ -64,7 +70,11 @@ def _register_domains(app: Flask, rest_api: api.Api) -> None:
     import marketplace
     import referrals.demo
     import referrals.views
+    import tenants.claims
     import tenants.demo
+    import tenants.digest
+    import tenants.mediators
+    import tenants.mediators_api
     import tenants.staff
     import tenants.views
 
@@ -76,11 +86,21 @@ def _register_domains(app: Flask, rest_api: api.Api) -> None:
     rest_api.register_blueprint(core.oauth.api.blp)
     app.register_blueprint(tenants.views.bp)
     app.register_blueprint(tenants.staff.bp)
+    app.register_blueprint(tenants.mediators.bp)
+    app.register_blueprint(tenants.claims.bp)
     app.register_blueprint(referrals.views.bp)
+    app.register_blueprint(core.credentials.reminders.views.bp)
+    app.register_blueprint(core.credentials.credential_views.bp)
+    app.register_blueprint(core.credentials.catalogue_views.bp)
+    app.register_blueprint(core.credentials.views.bp)
+    rest_api.register_blueprint(core.credentials.credential_api.blp)
+    rest_api.register_blueprint(core.credentials.api.blp)
+    rest_api.register_blueprint(tenants.mediators_api.blp)
     marketplace.init_app(app, rest_api)
     core.cli.init_app(app)
     tenants.views.init_app(app)
     referrals.views.init_app(app)
+    tenants.digest.init_app(app)
     # Centers first: the partners' seeder reuses its demo-user helper.
     core.demo.register(tenants.demo.seed)
     core.demo.register(referrals.demo.seed)
@@ -90,7 +110,10 @@ def import_models() -> None:
     """Import every model module so the metadata holds every table (app, Alembic)."""
     import core.accounts.models
     import core.audit
+    import core.credentials.issued
     import core.credentials.models
+    import core.credentials.reminders.models
     import core.oauth.models  # noqa: F401
     import referrals.models  # noqa: F401
+    import tenants.digest_models
     import tenants.models  # noqa: F401

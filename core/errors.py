@@ -132,10 +132,25 @@ def _error_detail(exc: HTTPException) -> str | None:
     return details.get(exc.code or 500, exc.description)
 
 
+def field_errors(exc: DomainError) -> dict[str, Any] | None:
+    """A service's per-field messages (`exc.errors`, e.g. ProfileInvalid, or the one
+    `exc.field` of a FieldError), in webargs' shape, so that a client reads every 422
+    alike: {"json": {"field": ["message"]}} (`exc.location` names another part of the
+    request, e.g. "files")."""
+    found = getattr(exc, "errors", None)
+    field = getattr(exc, "field", None)
+    if not found and isinstance(field, str):
+        found = {field: exc.message}
+    if not isinstance(found, dict) or not found:
+        return None
+    location = getattr(exc, "location", "json")
+    return {location: {str(name): [str(message)] for name, message in found.items()}}
+
+
 def handle_domain_error(exc: DomainError) -> Response | tuple[str, int]:
     db.session.rollback()
     if wants_problem_json():
-        return problem(exc.status, exc.message, code=exc.code)
+        return problem(exc.status, exc.message, code=exc.code, errors=field_errors(exc))
     return _page(exc.status, _error_title(exc.status, exc.message), exc.message)
 
 

@@ -45,6 +45,7 @@ RECURRING: list[Recurring] = [
     Recurring("core.accounts.jobs.purge_expired_sessions", cron="17 * * * *"),
     Recurring("core.accounts.jobs.purge_used_tokens", cron="23 3 * * *"),
     Recurring("core.oauth.jobs.purge_expired_grants", cron="41 3 * * *"),
+    Recurring("core.credentials.reminders.jobs.send_reminders", cron="7 6 * * *"),
 ]
 
 

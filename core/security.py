@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from flask import Flask, Response, abort, current_app, request
+from flask import Flask, Response, abort, request
 from flask_wtf.csrf import CSRFProtect
+
+from core.files.uploads import body_limit
 
 csrf = CSRFProtect()
 
@@ -26,7 +28,9 @@ CONTENT_SECURITY_POLICY = "; ".join(
 def _refuse_oversized_streams() -> None:
     """A body sent without Content-Length (chunked) over MAX_CONTENT_LENGTH gets 413 too:
     werkzeug stops reading it at the limit, and would hand the views a truncated form."""
-    limit = current_app.config.get("MAX_CONTENT_LENGTH")
+    limit = body_limit()
+    # Werkzeug checks a declared Content-Length against the request's own limit.
+    request.max_content_length = limit
     if (
         limit is None
         or request.content_length is not None  # werkzeug checks those itself

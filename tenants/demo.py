@@ -22,6 +22,7 @@ from core.clock import now
 from core.db import db
 from core.demo import Logins
 from core.tenancy import tenant_scope
+from tenants.demo_mediators import seed_mediator_files
 from tenants.models import Membership, Role, Tenant, TenantStatus
 from tenants.services import suggest_slug
 
@@ -133,6 +134,8 @@ def seed(logins: Logins, password_for: Callable[[str], str]) -> None:
             _add(
                 logins, password_for, tenant, email, name, Role.MEDIATOR, listed=tenant is homes[0]
             )
+    db.session.flush()
+    seed_mediator_files(centers, MEDIATORS)
 
 
 def _add(

@@ -261,6 +261,17 @@ ACTION_LABELS: dict[str, Any] = {
     "invitation.resent": _l("Invitation sent again"),
     "invitation.revoked": _l("Invitation revoked"),
     "invitation.accepted": _l("Invitation accepted"),
+    "mediator.created": _l("Mediator profile created"),
+    "mediator.invited": _l("Mediator invited"),
+    "mediator.claim_link_sent": _l("Claim link sent again"),
+    "mediator.claimed": _l("Mediator profile claimed"),
+    "mediator.accepted": _l("Mediator accepted the invitation"),
+    "affiliation.updated": _l("Affiliation changed"),
+    "affiliation.ended": _l("Affiliation ended"),
+    "record.verified": _l("Training record verified"),
+    "record.rejected": _l("Training record rejected"),
+    "certification.verified": _l("Certification verified"),
+    "certification.rejected": _l("Certification rejected"),
 }
 
 

@@ -143,10 +143,17 @@ def json_body(value: Any) -> bytes:
 
 
 def form_cases(
-    fields: list[FieldInfo], valid: dict[str, str], csrf: str, wrong: dict[str, str]
+    fields: list[FieldInfo],
+    valid: dict[str, str],
+    csrf: str,
+    wrong: dict[str, str],
+    limit: int = ONE_MB,
 ) -> Iterator[Case]:
-    """Each case is the valid post with one thing wrong, so that accepting it would write."""
+    """Each case is the valid post with one thing wrong, so that accepting it would write.
+    `limit` is the route's body limit (an upload route's is its own: core.files.uploads)."""
     base = {"csrf_token": csrf, **valid}
+    oversized = "x" * (limit + 1)
+    over = f"the route's limit ({limit} bytes)"
 
     def but(name: str, value: Any) -> dict[str, Any]:
         return {**base, name: value}
@@ -172,20 +179,20 @@ def form_cases(
         yield Case("huge", f"every text field {HUGE} characters long", None, {**base, **texts})
 
     first = fields[0].name if fields else "filler"
-    too_large = but(first, TOO_LARGE)
-    yield Case("too_large", "a form body over 1 MB", first, too_large)
+    too_large = but(first, oversized)
+    yield Case("too_large", f"a form body over {over}", first, too_large)
     yield Case(
         "too_large",
-        "a chunked body over 1 MB (no Content-Length)",
+        f"a chunked body over {over} (no Content-Length)",
         first,
         urlencode(too_large).encode(),
         content_type="application/x-www-form-urlencoded",
         chunked=True,
     )
-    upload = (BytesIO(TOO_LARGE.encode()), "big.bin")
+    upload = (BytesIO(oversized.encode()), "big.bin")
     yield Case(
         "too_large",
-        "a multipart body over 1 MB",
+        f"a multipart body over {over}",
         first,
         but(first, upload),
         content_type="multipart/form-data",

@@ -21,11 +21,15 @@ arguments its constructor needs; a base class never shown itself, in BASE_FORMS.
 
 Adding a JSON operation: an entry in JSON_OPERATIONS under (METHOD, OpenAPI path),
 whose setup returns the URL, a valid body and the auth headers. An API write that
-takes no body at all goes in BODYLESS_OPERATIONS.
+takes no body at all goes in BODYLESS_OPERATIONS. A POST that only looks something up
+(credential verification) also goes in LOOKUP_OPERATIONS: its valid body must succeed
+and write nothing. An upload (a multipart/form-data body) goes in UPLOAD_OPERATIONS
+instead, its valid form giving each file as a (bytes, name) pair.
 """
 
 from __future__ import annotations
 
+import json
 import re
 import secrets
 from collections.abc import Callable
@@ -40,17 +44,33 @@ from flask import Flask
 from core.accounts import forms as account_forms
 from core.accounts.tokens import new_token
 from core.clock import now
+from core.credentials import forms as credential_forms
+from core.credentials.catalogue import by_code
+from core.credentials.catalogue_views import NewSchemeForm, SchemeForm
+from core.credentials.credential_views import VerifyForm
+from core.credentials.reminders import unsubscribe
+from core.credentials.reminders.forms import OneClickForm
+from core.credentials.reminders.models import ReminderKind
+from core.credentials.signed import issue_credential
 from core.db import db
 from core.forms import ButtonForm, LocaleForm, StrictForm
 from core.oauth.clients import disable_client
 from core.oauth.forms import ConsentForm
 from core.tenancy import tenant_scope
 from tenants import forms as center_forms
+from tenants import mediator_forms
+from tests import mediator_api
 from tests.factories import (
     DEFAULT_PASSWORD,
     AccountTokenFactory,
+    AffiliationFactory,
+    CertificationFactory,
+    CertificationSchemeFactory,
     InvitationFactory,
+    MediatorProfileFactory,
     OAuthTokenFactory,
+    TenantFactory,
+    TrainingRecordFactory,
     UserFactory,
 )
 from tests.oauth import pkce_pair, register
@@ -82,6 +102,9 @@ class Form:
     shows: Literal["field", "alert", "page"] = "field"
     # Values of the wrong shape for text fields that have one.
     wrong: dict[str, str] = field(default_factory=dict)
+    # False for a lookup posted as a form (the credential verification page): its valid
+    # post must succeed and write nothing, like each bad one.
+    writes: bool = True
 
 
 # --- setups ------------------------------------------------------------------------------
@@ -222,6 +245,124 @@ def _join(ctx: Ctx) -> Stage:
     return Stage(center.url(f"join/{token}"), {**valid, "locale": "en"})
 
 
+def _a_credential() -> str:
+    """A credential the platform signed, of a new mediator's certification."""
+    certification = CertificationFactory()
+    return issue_credential(certification, certification.profile, certification.scheme)
+
+
+def _credential_verification(ctx: Ctx) -> Stage:
+    return Stage("/credentials/verify", {"credential": _a_credential(), "file": ""})
+
+
+def _unsubscribe_link(ctx: Ctx) -> Stage:
+    """A reminder's one-click unsubscribe link (RFC 8058): no session and no CSRF token,
+    the signed link is the proof; the body is what a mail client posts."""
+    token = unsubscribe.token_for(UserFactory().id, ReminderKind.HOURS_SHORT)
+    return Stage(f"/unsubscribe/{token}", {"List-Unsubscribe": "One-Click"})
+
+
+def _as_staff(path: Callable[[], str], valid: dict[str, str]) -> Callable[[Ctx], Stage]:
+    def setup(ctx: Ctx) -> Stage:
+        sign_in(ctx.client, UserFactory(is_staff=True))
+        return Stage(path(), valid)
+
+    return setup
+
+
+def _mediator_page(
+    path: Callable[[Any], str], valid: Callable[[Any], dict[str, Any]]
+) -> Callable[[Ctx], Stage]:
+    """A page of a signed-in mediator's own file; `path` and `valid` take their profile."""
+
+    def setup(ctx: Ctx) -> Stage:
+        profile = MediatorProfileFactory(user=UserFactory(locale="en"))
+        sign_in(ctx.client, profile.user)
+        return Stage(path(profile), valid(profile))
+
+    return setup
+
+
+def _own_record(action: str) -> Callable[[Ctx], Stage]:
+    valid = {} if action == "delete" else TRAINING_RECORD
+    return _mediator_page(
+        lambda profile: (
+            f"/me/training/records/{TrainingRecordFactory(profile=profile).id}/{action}"
+        ),
+        lambda _profile: valid,
+    )
+
+
+def _own_certification(ctx: Ctx) -> Stage:
+    held = CertificationFactory(profile=MediatorProfileFactory(user=UserFactory(locale="en")))
+    sign_in(ctx.client, held.profile.user)
+    valid = {**CERTIFICATION, "scheme_code": held.scheme.code}
+    return Stage(f"/me/training/certifications/{held.id}/edit", valid)
+
+
+def _center_mediator(
+    path: Callable[[Center, Any], str], unclaimed: bool = False
+) -> Callable[[Ctx], Stage]:
+    """A page of a mediator the center works with (consenting to a public listing),
+    whose file holds a pending record and certification; its owner signed in."""
+
+    def setup(ctx: Ctx) -> Stage:
+        center = make_center(locale="en")
+        profile = MediatorProfileFactory(
+            listed_publicly=True, **({"user": None} if unclaimed else {})
+        )
+        AffiliationFactory(tenant=center.tenant, profile=profile)
+        sign_in(ctx.client, center.owner)
+        return Stage(center.url(f"mediators/{profile.id}{path(center, profile)}"), {})
+
+    return setup
+
+
+def _with_post(setup: Callable[[Ctx], Stage], valid: dict[str, str]) -> Callable[[Ctx], Stage]:
+    def with_valid(ctx: Ctx) -> Stage:
+        stage = setup(ctx)
+        return Stage(stage.url, valid)
+
+    return with_valid
+
+
+def _decision(kind: str, action: str) -> Callable[[Ctx], Stage]:
+    def path(_center: Center, profile: Any) -> str:
+        factory = TrainingRecordFactory if kind == "records" else CertificationFactory
+        return f"/{kind}/{factory(profile=profile).id}/{action}"
+
+    valid = {"reason": "L'attestation est illisible."} if action == "reject" else {}
+    return _with_post(_center_mediator(path), valid)
+
+
+def _claim_link(ctx: Ctx, *, account: bool) -> tuple[str, Any]:
+    """A center's link for a new profile it made, to a person with or without an account."""
+    from tenants.models import Affiliation
+    from tenants.services.mediator_claims import claim_token
+
+    center = make_center(locale="en")
+    profile = MediatorProfileFactory(user=None, created_by_tenant_id=center.tenant.id)
+    with tenant_scope(center.tenant.id):
+        db.session.add(Affiliation(profile_id=profile.id))
+        db.session.commit()
+    email = "claire.dupont@example.org"
+    user = UserFactory(email=email, locale="en") if account else None
+    return f"/claim/{claim_token(profile.id, center.tenant.id, email)}", user
+
+
+def _claim_new_account(ctx: Ctx) -> Stage:
+    url, _user = _claim_link(ctx, account=False)
+    password = "another good password"
+    valid = {"name": "Claire Dupont", "password": password, "password_confirm": password}
+    return Stage(url, {**valid, "locale": "en"})
+
+
+def _claim_signed_in(ctx: Ctx) -> Stage:
+    url, user = _claim_link(ctx, account=True)
+    sign_in(ctx.client, user)
+    return Stage(url, {})
+
+
 # --- valid posts and wrong values ----------------------------------------------------------
 
 SIGNUP = {
@@ -257,7 +398,53 @@ API_CLIENT = {
 PASSWORDS = {"password": "short", "confirm": "not the same passphrase"}
 PASSWORD_CONFIRM = {"password": "short", "password_confirm": "not the same passphrase"}
 CODE = {"code": "12345a"}
+SCHEME = {
+    "name": "Médiateur certifié, nouvelle version",
+    "issuing_body": "Organisme certificateur",
+    "country": "FR",
+    "active": "y",
+    "rules": json.dumps(by_code("fr-ffcm").row()["rules"]),
+    "sources": '[{"url": "https://www.example.org/referentiel"}]',
+}
+SCHEME_WRONG = {"country": "France", "rules": '{"initial": null', "sources": "not json"}
 SIRET_WRONG = {"registration_number": "12345678901234"}
+MEDIATOR_PROFILE: dict[str, Any] = {
+    "display_name": "Claire Dubois",
+    "title": "Médiatrice familiale",
+    "bio_fr": "Médiatrice depuis 2012.",
+    "bio_en": "Mediator since 2012.",
+    "photo": "",
+    "remove_photo": "",
+    "languages": ["fr", "en"],
+    "specialties": ["family"],
+    "regions": ["FR-69", "BE"],
+    "modes": ["online"],
+    "rate_min_eur": "90",
+    "rate_max_eur": "150",
+    "listed_publicly": "y",
+    **{
+        f"registration_{part}_{row}": value if row == 0 else ""
+        for row in range(10)
+        for part, value in (("kind", "court_of_appeal"), ("name", "Lyon"), ("number", "12"))
+    },
+}
+TRAINING_RECORD = {
+    "title": "Formation continue : la médiation en ligne",
+    "provider": "Institut de formation à la médiation",
+    "kind": "continuing_education",
+    "hours": "10",
+    "started_on": "2025-05-10",
+    "ended_on": "2025-05-11",
+    "mediations": "",
+    "evidence": "",
+}
+CERTIFICATION = {
+    "number": "FFCM-2024-117",
+    "issued_on": "2024-06-01",
+    "expires_on": "",
+    "stage": "definitive",
+    "evidence": "",
+}
 
 
 # --- web forms ---------------------------------------------------------------------------
@@ -409,16 +596,298 @@ FORMS: dict[tuple[str, str], tuple[Form, ...]] = {
     ("tenants.join", "POST"): (
         Form("joining through an invitation", center_forms.JoinForm, _join, wrong=PASSWORD_CONFIRM),
     ),
+    ("credentials_public.verify", "POST"): (
+        Form("credential verification", VerifyForm, _credential_verification, writes=False),
+    ),
+    ("reminders.unsubscribe", "POST"): (
+        Form(
+            "one-click unsubscribe",
+            OneClickForm,
+            _unsubscribe_link,
+            "alert",
+            wrong={"List-Unsubscribe": "Two-Clicks"},
+        ),
+    ),
+    ("schemes_staff.new", "POST"): (
+        Form(
+            "new certification scheme",
+            NewSchemeForm,
+            _as_staff(lambda: "/staff/schemes/new", {**SCHEME, "code": "fr-new-scheme"}),
+            wrong={**SCHEME_WRONG, "code": "Not a code!"},
+        ),
+    ),
+    ("schemes_staff.edit", "POST"): (
+        Form(
+            "certification scheme",
+            SchemeForm,
+            _as_staff(lambda: f"/staff/schemes/{CertificationSchemeFactory().id}", SCHEME),
+            wrong=SCHEME_WRONG,
+        ),
+    ),
+    ("credentials.profile", "POST"): (
+        Form(
+            "mediator profile",
+            credential_forms.ProfileForm,
+            _signed_in("/me/profile", MEDIATOR_PROFILE),
+        ),
+    ),
+    ("credentials.new_record", "POST"): (
+        Form(
+            "new training record",
+            credential_forms.RecordForm,
+            _mediator_page(lambda _p: "/me/training/records/new", lambda _p: TRAINING_RECORD),
+        ),
+    ),
+    ("credentials.edit_record", "POST"): (
+        Form("training record", credential_forms.RecordForm, _own_record("edit")),
+    ),
+    ("credentials.delete_record", "POST"): (
+        Form("training record deletion", ButtonForm, _own_record("delete"), "alert"),
+    ),
+    ("credentials.new_certification", "POST"): (
+        Form(
+            "new certification",
+            credential_forms.CertificationForm,
+            _mediator_page(
+                lambda _p: "/me/training/certifications/new",
+                lambda _p: {**CERTIFICATION, "scheme_code": CertificationSchemeFactory().code},
+            ),
+        ),
+    ),
+    ("credentials.edit_certification", "POST"): (
+        Form("certification", credential_forms.CertificationForm, _own_certification),
+    ),
+    ("mediators.index", "POST"): (
+        Form(
+            "adding a mediator",
+            mediator_forms.AddMediatorForm,
+            _center_page(
+                "mediators",
+                {"email": "jean.dupont@example.org", "display_name": "Jean Dupont", "title": ""},
+            ),
+        ),
+    ),
+    ("mediators.show", "POST"): (
+        Form(
+            "a mediator's affiliation",
+            mediator_forms.AffiliationForm,
+            _with_post(
+                _center_mediator(lambda _c, _p: ""),
+                {
+                    "status": "active",
+                    "rate_eur": "162,50",
+                    "internal_notes": "Disponible le jeudi.",
+                    "published": "y",
+                },
+            ),
+            wrong={"rate_eur": "twelve"},
+        ),
+    ),
+    ("mediators.send_claim_link", "POST"): (
+        Form(
+            "a new claim link",
+            mediator_forms.ClaimLinkForm,
+            _with_post(
+                _center_mediator(lambda _c, _p: "/claim-link", unclaimed=True),
+                {"email": "jean.dupont@example.org"},
+            ),
+        ),
+    ),
+    ("mediators.verify_record", "POST"): (
+        Form(
+            "verifying a record", center_forms.ConfirmForm, _decision("records", "verify"), "alert"
+        ),
+    ),
+    ("mediators.reject_record", "POST"): (
+        Form("rejecting a record", mediator_forms.RejectForm, _decision("records", "reject")),
+    ),
+    ("mediators.verify_certification", "POST"): (
+        Form(
+            "verifying a certification",
+            center_forms.ConfirmForm,
+            _decision("certifications", "verify"),
+            "alert",
+        ),
+    ),
+    ("mediators.reject_certification", "POST"): (
+        Form(
+            "rejecting a certification",
+            mediator_forms.RejectForm,
+            _decision("certifications", "reject"),
+        ),
+    ),
+    ("mediator_claims.claim", "POST"): (
+        Form(
+            "claiming a profile with a new account",
+            center_forms.JoinForm,
+            _claim_new_account,
+            wrong=PASSWORD_CONFIRM,
+        ),
+        Form("claiming a profile, signed in", center_forms.ConfirmForm, _claim_signed_in, "alert"),
+    ),
 }
 # Forms sent with GET change nothing (no CSRF, no write): they only need their size
 # limits. Each with the arguments its constructor needs.
-GET_FORMS: dict[type, dict[str, Any]] = {center_forms.AuditFilterForm: {"members": []}}
+GET_FORMS: dict[type, dict[str, Any]] = {
+    center_forms.AuditFilterForm: {"members": []},
+    mediator_forms.ComplianceFilterForm: {"schemes": []},
+}
 BASE_FORMS = {StrictForm}  # bases of the others, never shown themselves
 
 
 # --- JSON operations ------------------------------------------------------------------------
 
 # (METHOD, OpenAPI path) -> a setup returning the URL, a valid body and the auth headers.
-JSON_OPERATIONS: dict[tuple[str, str], Callable[[Ctx], Stage]] = {}
+JSON_OPERATIONS: dict[tuple[str, str], Callable[[Ctx], Stage]] = {
+    ("POST", "/api/v1/credentials/verify"): lambda ctx: Stage(
+        "/api/v1/credentials/verify", {"credential": _a_credential()}
+    ),
+}
 # (METHOD, OpenAPI path) of API writes that take no body at all (a DELETE, an action).
 BODYLESS_OPERATIONS: set[tuple[str, str]] = set()
+# (METHOD, OpenAPI path) of operations that take a body but write nothing (lookups).
+LOOKUP_OPERATIONS: set[tuple[str, str]] = {("POST", "/api/v1/credentials/verify")}
+
+
+# --- the mediator's file over the API (/api/v1/me/..., /api/v1/center/mediators/...) -----
+
+_RECORD = {
+    "title": "Analyse de la pratique",
+    "provider": "Association des médiateurs",
+    "kind": "supervision",
+    "hours": 10.5,
+    "started_on": "2020-01-15",
+    "ended_on": "2020-01-16",
+    "mediations": None,
+}
+
+
+def _my_file(ctx: Ctx) -> tuple[dict[str, str], Any, Any, Any]:
+    """A mediator with a profile, a record and a certification, affiliated with a
+    center; their own token (`profile`, authorization code)."""
+    center = TenantFactory()
+    person = UserFactory(locale="en")
+    profile = MediatorProfileFactory(user=person)
+    AffiliationFactory(tenant=center, profile=profile)
+    record = TrainingRecordFactory(profile=profile)
+    certification = CertificationFactory(profile=profile)
+    return mediator_api.person_token(ctx.app, person, center.id), record, certification, center
+
+
+def _me(path: Callable[[Any, Any], str], valid: Callable[[Any], dict]) -> Callable:
+    def setup(ctx: Ctx) -> Stage:
+        headers, record, certification, _center = _my_file(ctx)
+        return Stage(path(record, certification), valid(certification), headers)
+
+    return setup
+
+
+def _new_profile(ctx: Ctx) -> Stage:
+    person = UserFactory(locale="en")
+    headers = mediator_api.person_token(ctx.app, person, TenantFactory().id)
+    valid = {
+        "display_name": "Claire Martin",
+        "title": "Médiatrice",
+        "bio_fr": "Médiatrice familiale.",
+        "bio_en": "Family mediator.",
+        "languages": ["fr"],
+        "specialties": ["family"],
+        "regions": ["FR-75"],
+        "modes": ["online"],
+        "rate_min_eur": "100",
+        "rate_max_eur": "150.50",
+        "registrations": [{"kind": "bar", "name": "Paris", "number": None}],
+        "listed_publicly": True,
+    }
+    return Stage("/api/v1/me/profile", valid, headers)
+
+
+def _certification_body(certification: Any) -> dict[str, Any]:
+    return {
+        "scheme_code": certification.scheme.code,
+        "number": "CERT-1",
+        "issued_on": "2020-01-15",
+        "expires_on": None,
+        "stage": "definitive",
+    }
+
+
+def _verification(kind: str) -> Callable[[Ctx], Stage]:
+    def setup(ctx: Ctx) -> Stage:
+        _headers, record, certification, center = _my_file(ctx)
+        row = record if kind == "records" else certification
+        url = f"/api/v1/center/mediators/{row.profile_id}/{kind}/{row.id}/verification"
+        headers = mediator_api.center_token(ctx.app, center.id, "mediators:write")
+        return Stage(url, {"verified": False, "reason": "Illisible."}, headers)
+
+    return setup
+
+
+def _new_mediator(ctx: Ctx) -> Stage:
+    headers = mediator_api.center_token(ctx.app, TenantFactory().id, "mediators:write")
+    valid = {
+        "email": "jean.dupont@example.org",
+        "display_name": "Jean Dupont",
+        "title": "Médiateur",
+        "bio_fr": "Médiateur civil.",
+        "bio_en": "Civil mediator.",
+        "languages": ["fr"],
+        "specialties": ["civil"],
+        "regions": ["FR-69"],
+        "modes": ["in_person"],
+        "rate_min_eur": "90",
+        "rate_max_eur": None,
+        "registrations": [],
+    }
+    return Stage("/api/v1/center/mediators", valid, headers)
+
+
+def _affiliation_change(ctx: Ctx) -> Stage:
+    _headers, record, _certification, center = _my_file(ctx)
+    headers = mediator_api.center_token(ctx.app, center.id, "mediators:write")
+    valid = {
+        "status": "suspended",
+        "rate_eur": "175.50",
+        "internal_notes": "Disponible le lundi.",
+        "published": False,
+    }
+    return Stage(f"/api/v1/center/mediators/{record.profile_id}", valid, headers)
+
+
+_ME = "/api/v1/me"
+_CENTER = "/api/v1/center/mediators/{profile_id}"
+JSON_OPERATIONS.update(
+    {
+        ("PUT", f"{_ME}/profile"): _new_profile,
+        ("POST", f"{_ME}/training-records"): _me(
+            lambda r, c: f"{_ME}/training-records", lambda c: _RECORD
+        ),
+        ("PUT", f"{_ME}/training-records/{{record_id}}"): _me(
+            lambda r, c: f"{_ME}/training-records/{r.id}", lambda c: _RECORD
+        ),
+        ("POST", f"{_ME}/certifications"): _me(
+            lambda r, c: f"{_ME}/certifications", _certification_body
+        ),
+        ("PUT", f"{_ME}/certifications/{{certification_id}}"): _me(
+            lambda r, c: f"{_ME}/certifications/{c.id}", _certification_body
+        ),
+        ("POST", f"{_CENTER}/records/{{record_id}}/verification"): _verification("records"),
+        ("POST", "/api/v1/center/mediators"): _new_mediator,
+        ("PATCH", _CENTER): _affiliation_change,
+        ("POST", f"{_CENTER}/certifications/{{certification_id}}/verification"): _verification(
+            "certifications"
+        ),
+    }
+)
+BODYLESS_OPERATIONS.add(("DELETE", f"{_ME}/training-records/{{record_id}}"))
+
+_EVIDENCE = {"file": (mediator_api.PDF, "attestation.pdf")}
+# (METHOD, OpenAPI path) -> a setup returning the URL, a valid form and the auth headers.
+UPLOAD_OPERATIONS: dict[tuple[str, str], Callable[[Ctx], Stage]] = {
+    ("PUT", f"{_ME}/training-records/{{record_id}}/evidence"): _me(
+        lambda r, c: f"{_ME}/training-records/{r.id}/evidence", lambda c: _EVIDENCE
+    ),
+    ("PUT", f"{_ME}/certifications/{{certification_id}}/evidence"): _me(
+        lambda r, c: f"{_ME}/certifications/{c.id}/evidence", lambda c: _EVIDENCE
+    ),
+}

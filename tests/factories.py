@@ -16,6 +16,7 @@ from core.accounts.tokens import hash_token, new_token
 from core.audit import AuditEvent, SecurityEvent
 from core.clock import now
 from core.credentials.catalogue import by_code
+from core.credentials.issued import IssuedCredential
 from core.credentials.models import (
     Certification,
     CertificationScheme,
@@ -24,10 +25,12 @@ from core.credentials.models import (
     TrainingKind,
     TrainingRecord,
 )
+from core.credentials.reminders.models import Reminder, ReminderKind, ReminderOptOut
 from core.db import db
 from core.oauth.models import AuthorizationCode, ClientSecret, OAuthClient, OAuthToken
 from core.tenancy import tenant_scope
 from referrals.models import Partner, PartnerKind, PartnerMembership, PartnerRole
+from tenants.digest_models import CenterDigest
 from tenants.models import (
     Affiliation,
     AffiliationStatus,
@@ -309,6 +312,16 @@ class CertificationFactory(BaseFactory):
     stage = CertificationStage.DEFINITIVE
 
 
+class IssuedCredentialFactory(BaseFactory):
+    class Meta:
+        model = IssuedCredential
+
+    id = factory.LazyFunction(uuid.uuid4)
+    certification_id = factory.LazyFunction(lambda: CertificationFactory().id)
+    issued_at = factory.LazyFunction(now)
+    valid_until = factory.LazyAttribute(lambda o: o.issued_at + timedelta(days=365))
+
+
 class AffiliationFactory(TenantOwnedFactory):
     class Meta:
         model = Affiliation
@@ -318,3 +331,43 @@ class AffiliationFactory(TenantOwnedFactory):
     status = AffiliationStatus.ACTIVE
     rate_eur = Decimal("150.00")
     internal_notes = "Disponible le mardi."
+
+
+# --- Reminders (core.credentials.reminders) and centers' digests (tenants.digest) -------
+
+
+class ReminderFactory(BaseFactory):
+    """A recorded, unsent 30-day expiry reminder to the certification's mediator."""
+
+    class Meta:
+        model = Reminder
+        exclude = ("certification",)
+
+    certification = factory.SubFactory(CertificationFactory)
+    certification_id = factory.SelfAttribute("certification.id")
+    user_id = factory.SelfAttribute("certification.profile.user_id")
+    kind = ReminderKind.EXPIRY_30
+    occasion = factory.LazyAttribute(lambda o: o.certification.expires_on.isoformat())
+
+
+class ReminderOptOutFactory(BaseFactory):
+    class Meta:
+        model = ReminderOptOut
+        exclude = ("user",)
+
+    user = factory.SubFactory(UserFactory)
+    user_id = factory.SelfAttribute("user.id")
+    kind = ReminderKind.HOURS_SHORT
+
+
+class CenterDigestFactory(TenantOwnedFactory):
+    """A recorded, unsent weekly digest to one of the center's managers."""
+
+    class Meta:
+        model = CenterDigest
+        exclude = ("user",)
+
+    tenant = factory.SubFactory(TenantFactory)
+    user = factory.SubFactory(UserFactory)
+    user_id = factory.SelfAttribute("user.id")
+    week = "2025-W07"

@@ -6,10 +6,10 @@
 2. Each (rule, method), on a fresh world (a center with a tenant client, a partner with
    a partner client, a person who is a member of both; each client registered through
    core.oauth.clients with every scope and grant its owner kind may hold), answers:
+   - with a garbage, tampered, expired, foreign-signed or non-bearer credential: 401;
+   and, unless the route is public (which answers without a token, session or not):
    - without a token: 401 with `WWW-Authenticate: Bearer ...`, also with the person's
      signed-in session cookie (a session is no substitute for a token);
-   - with a garbage, tampered, expired, foreign-signed or non-bearer credential: 401;
-   and, unless the route is public:
    - a token of the owner kind the route does not accept: 403;
    - a token lacking the route's scope (from a client registered without it): 403;
    - on a route acting for a person (`user=True`), a client-credentials token: 403;
@@ -46,7 +46,17 @@ from core.oauth.resource import SECURITY_SCHEME, Requirement
 from core.oauth.scopes import SCOPES, organisation_scopes, scopes_for
 from core.oauth.tokens import JWT_TYPE, audience, encode_access_token, issuer
 from tenants.models import Role
-from tests.factories import MembershipFactory, PartnerFactory, PartnerMembershipFactory, UserFactory
+from tests.factories import (
+    AffiliationFactory,
+    CertificationFactory,
+    MediatorProfileFactory,
+    MembershipFactory,
+    PartnerFactory,
+    PartnerMembershipFactory,
+    TrainingRecordFactory,
+    UserFactory,
+)
+from tests.mediator_api import stored_evidence
 from tests.oauth import (
     ALL_GRANTS,
     PUBLIC_PROBE,
@@ -108,6 +118,7 @@ class World:
     partner: Any
     person: Any  # a member of the center and of the partner
     clients: dict[str, Registered]  # by owner kind: every scope and grant it may hold
+    mediator_file: Any = None  # see `mediator_file`
 
     def owner_id(self, kind: str) -> uuid.UUID:
         return self.center.tenant.id if kind == "tenant" else self.partner.id
@@ -124,14 +135,63 @@ def seed_world() -> World:
         world.clients[kind] = register(
             kind, world.owner_id(kind), scopes=scopes_for(kind), grant_types=ALL_GRANTS
         )
+    mediator_file(world)  # /api/v1/me/... reads the person's own
     return world
 
 
-# How to get a value for each URL argument (none under /api/v1 yet).
-ARGUMENTS: dict[str, Callable[[World], Any]] = {}
+def mediator_file(world: World) -> Any:
+    """The person's mediator file, made once per world (by seed_world): their profile,
+    affiliated with the center, with a training record and a certification, each with
+    stored evidence."""
+    if world.mediator_file is None:
+        profile = MediatorProfileFactory(user=world.person)
+        AffiliationFactory(tenant=world.center.tenant, profile=profile)
+        record = TrainingRecordFactory(profile=profile)
+        certification = CertificationFactory(profile=profile)
+        for row in (record, certification):
+            stored_evidence(row)
+        world.mediator_file = {"profile": profile, "record": record, "cert": certification}
+    return world.mediator_file
 
-# A valid JSON body for every method but GET, by (endpoint, method) (none yet).
-BODIES: dict[tuple[str, str], dict[str, Any]] = {}
+
+# How to get a value for each URL argument.
+ARGUMENTS: dict[str, Callable[[World], Any]] = {
+    "profile_id": lambda w: mediator_file(w)["profile"].id,
+    "record_id": lambda w: mediator_file(w)["record"].id,
+    "certification_id": lambda w: mediator_file(w)["cert"].id,
+}
+
+_RECORD = {
+    "title": "Analyse de la pratique",
+    "provider": "Association des médiateurs",
+    "kind": "supervision",
+    "hours": 10,
+    "started_on": "2020-01-15",
+}
+_CERTIFICATION = {"scheme_code": "fr-ffcm", "issued_on": "2020-01-15"}
+_VERIFIED = {"verified": True, "reason": None}
+
+# A valid JSON body for every method but GET, by (endpoint, method). An upload route
+# gets a JSON body too: refused (422) once the token is accepted, which is what counts.
+BODIES: dict[tuple[str, str], dict[str, Any]] = {
+    ("mediator_file_api.put_profile", "PUT"): {"display_name": "Claire Martin"},
+    ("mediator_file_api.add_record", "POST"): _RECORD,
+    ("mediator_file_api.put_record", "PUT"): _RECORD,
+    ("mediator_file_api.delete_record", "DELETE"): {},
+    ("mediator_file_api.put_record_evidence", "PUT"): {},
+    ("mediator_file_api.add_certification", "POST"): _CERTIFICATION,
+    ("mediator_file_api.put_certification", "PUT"): _CERTIFICATION,
+    ("mediator_file_api.put_certification_evidence", "PUT"): {},
+    ("center_mediators_api.verify_record", "POST"): _VERIFIED,
+    ("center_mediators_api.verify_certification", "POST"): _VERIFIED,
+    ("center_mediators_api.add_mediator", "POST"): {
+        "email": "new.mediator@example.org",
+        "display_name": "Jean Dupont",
+    },
+    ("center_mediators_api.change_affiliation", "PATCH"): {"internal_notes": "Le lundi."},
+    # Any text: what is not a credential of ours is answered "tampered", with a 200.
+    ("signed_credentials_api.verify", "POST"): {"credential": "not-a-credential"},
+}
 
 
 def check_tables(route: ApiRoute) -> None:
@@ -279,10 +339,11 @@ def test_the_route_refuses_what_it_must_and_serves_a_good_token(app, route):
     url = build(app, route, world)
     api = app.test_client()  # no cookie: the API's callers are programs
 
-    # No token, also with the person's session cookie.
-    assert_refused(send(api, route, url), 401, f"{route} without a token")
+    # No token, also with the person's session cookie (a public route serves both).
     signed_in = browser(app, world.person)
-    assert_refused(send(signed_in, route, url), 401, f"{route} with a session and no token")
+    if not rule.public:
+        assert_refused(send(api, route, url), 401, f"{route} without a token")
+        assert_refused(send(signed_in, route, url), 401, f"{route} with a session and no token")
 
     # Credentials that are no valid token: 401 on every route, public ones included.
     for label, raw in forged_tokens(world).items():
@@ -295,6 +356,7 @@ def test_the_route_refuses_what_it_must_and_serves_a_good_token(app, route):
 
     if rule.public:
         assert_accepted(send(api, route, url), route, f"{route} (public) without a token")
+        assert_accepted(send(signed_in, route, url), route, f"{route} (public) with a session")
         for kind in OWNER_KINDS:
             good = token_for(app, world.clients[kind], None)
             assert_accepted(send(api, route, url, bearer(good)), route, f"{route}, {kind} token")

@@ -19,7 +19,8 @@ changes one thing (tests/bad_input.py, form_cases):
   (a) each required field missing; (b) each field of the wrong type (an email, choice,
   number or date that is not one; text with a shape gets its value from the entry);
   (c) each text field one character over its maximum length; (d) an unknown field;
-  every text field 100,000 characters long; (e) a body over 1 MB: url-encoded,
+  every text field 100,000 characters long; (e) a body over 1 MB (over the route's own
+  limit for the upload routes of core.files.uploads.accepts_upload): url-encoded,
   multipart, and chunked (no Content-Length); (f) malformed bodies: broken
   percent-encoding and UTF-8, a multipart cut short or without boundary, and JSON or
   text/plain bodies with the CSRF token in a header (forms read only what a browser
@@ -33,7 +34,8 @@ No case answers a 500, and around each one nothing changes: every table, read as
 owner (none is excluded: a refused request records no security event, no session, no
 sign-in failure), the app's Redis keys (throttles, rate limits, queued jobs) and the
 mailbox. Last, the valid post itself must succeed and write: each case differs from an
-accepted post by its one fault only.
+accepted post by its one fault only; or, for a lookup posted as a form (an entry with
+`writes=False`: the credential verification page), succeed and write nothing.
 
 JSON operations: every /api/ rule taking a write method is an operation of
 /api/openapi.json with a JSON request body (or is listed in BODYLESS_OPERATIONS), and
@@ -42,11 +44,17 @@ json_cases): malformed JSON (400), an array instead of an object, an unknown fie
 each required property missing, each property of the wrong type, each string property
 over its maxLength (422; a string property without one fails), a body over 1 MB with
 and without Content-Length (413), and a text/plain body; all answer problem+json and
-write nothing, and the valid body writes. Requests carry the entry's bearer token; the
+write nothing, and the valid body writes (or, for the lookups of LOOKUP_OPERATIONS,
+succeeds and writes nothing). Requests carry the entry's bearer token; the
 API's per-client request counters (`ratelimit:` keys) are left out of "nothing
-written", since every request counts by design. Until the API has write operations, a
-probe operation registered by the test (behind `api_access`, with a real client's
-token) runs the same checks.
+written", since every request counts by design. A probe operation registered by the
+test (behind `api_access`, with a real client's token) runs the same checks alongside
+the real ones, so that they are known to work.
+
+Uploads: every operation taking a multipart/form-data body has an entry in
+UPLOAD_OPERATIONS; its bad files and bodies (tests/bad_input_api.py, upload_cases)
+answer 4xx problem+json and write nothing, stored files included (see
+test_every_upload_operation_refuses_bad_files).
 """
 
 from __future__ import annotations
@@ -54,6 +62,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable
 from io import BytesIO
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -63,6 +72,7 @@ from marshmallow import validate
 from core import audit
 from core.api import Blueprint, Schema
 from core.db import db
+from core.files.uploads import body_limit
 from core.oauth.resource import api_access
 from tests import oauth
 from tests.bad_input import (
@@ -80,7 +90,16 @@ from tests.bad_input import (
     snapshot,
     web_write_routes,
 )
-from tests.bad_input_api import api_write_routes, json_cases, json_operations, unbounded_strings
+from tests.bad_input_api import (
+    api_write_routes,
+    file_properties,
+    json_cases,
+    json_operations,
+    multipart,
+    unbounded_strings,
+    upload_cases,
+    upload_operations,
+)
 from tests.bad_input_oauth import OAUTH_ENDPOINTS
 from tests.bad_input_registry import (
     BASE_FORMS,
@@ -88,6 +107,8 @@ from tests.bad_input_registry import (
     FORMS,
     GET_FORMS,
     JSON_OPERATIONS,
+    LOOKUP_OPERATIONS,
+    UPLOAD_OPERATIONS,
     Ctx,
     Form,
     Stage,
@@ -231,7 +252,9 @@ def test_bad_input_to_a_form_is_refused_and_writes_nothing(
         f"the valid post names {sorted(stage.valid)}; the form declares {sorted(declared)}"
     )
     sender = Sender(ctx, owner_engine, mailbox)
-    cases = list(form_cases(fields, stage.valid, client.csrf_token(), entry.wrong))
+    with app.test_request_context(stage.url, method=method):
+        limit = body_limit()  # the app's, or an upload route's own
+    cases = list(form_cases(fields, stage.valid, client.csrf_token(), entry.wrong, limit))
     judge = functools.partial(judge_page, entry)
     failures = sender.failures(stage.url, method, cases, "text/html", judge)
     assert not failures, f"{len(failures)} of {len(cases)} cases:\n" + "\n".join(failures)
@@ -239,7 +262,10 @@ def test_bad_input_to_a_form_is_refused_and_writes_nothing(
     valid = Case("valid", "the valid post", data={"csrf_token": client.csrf_token(), **stage.valid})
     response, written = sender.send(stage.url, method, valid, "text/html")
     assert response.status_code < 400, f"the valid post answered {response.status_code}"
-    assert written, "the valid post wrote nothing: the cases above prove nothing"
+    if entry.writes:
+        assert written, "the valid post wrote nothing: the cases above prove nothing"
+    else:
+        assert not written, f"a lookup's valid post wrote to {written}"
 
 
 # --- JSON operations ------------------------------------------------------------------------
@@ -255,7 +281,9 @@ def judge_problem(case: Case, response: Any) -> str | None:
     return "; ".join(problems) or None
 
 
-def check_json_operation(sender: Sender, method: str, schema: dict[str, Any], stage: Stage) -> None:
+def check_json_operation(
+    sender: Sender, method: str, schema: dict[str, Any], stage: Stage, writes: bool = True
+) -> None:
     unbounded = unbounded_strings(schema)
     failures = [f"string properties without maxLength: {unbounded}"] if unbounded else []
     cases = list(json_cases(schema, stage.valid, stage.headers))
@@ -271,14 +299,19 @@ def check_json_operation(sender: Sender, method: str, schema: dict[str, Any], st
     )
     response, written = sender.send(stage.url, method, valid, "application/json")
     assert 200 <= response.status_code < 300, f"the valid body answered {response.status_code}"
-    assert written, "the valid body wrote nothing: the cases above prove nothing"
+    if writes:
+        assert written, "the valid body wrote nothing: the cases above prove nothing"
+    else:
+        assert not written, f"a lookup's valid body wrote to {written}"
 
 
 def check_every_json_operation(app, client, clock, owner_engine, mailbox, registry) -> int:
-    operations = json_operations(client.get("/api/openapi.json").json)
+    spec = client.get("/api/openapi.json").json
+    operations = json_operations(spec)
     # A view that reads its body by hand has no requestBody in the document: it would
-    # escape the checks below.
-    undeclared = api_write_routes(app) - {(m, p) for m, p, _s in operations} - BODYLESS_OPERATIONS
+    # escape the checks below. Uploads (multipart) have checks of their own.
+    declared = {(m, p) for m, p, _s in operations + upload_operations(spec)}
+    undeclared = api_write_routes(app) - declared - BODYLESS_OPERATIONS
     assert not undeclared, (
         f"API writes whose OpenAPI operation declares no JSON body: {sorted(undeclared)}; "
         "declare it (@blp.arguments) or list the operation in BODYLESS_OPERATIONS"
@@ -288,12 +321,62 @@ def check_every_json_operation(app, client, clock, owner_engine, mailbox, regist
     for method, path, schema in operations:
         ctx = Ctx(app, client, clock)
         stage = registry[(method, path)](ctx)
-        check_json_operation(Sender(ctx, owner_engine, mailbox, api=True), method, schema, stage)
+        sender = Sender(ctx, owner_engine, mailbox, api=True)
+        writes = (method, path) not in LOOKUP_OPERATIONS
+        check_json_operation(sender, method, schema, stage, writes)
     return len(operations)
 
 
 def test_every_json_operation_refuses_bad_bodies(app, client, clock, owner_engine, mailbox):
     check_every_json_operation(app, client, clock, owner_engine, mailbox, JSON_OPERATIONS)
+
+
+# --- uploads (multipart/form-data) ----------------------------------------------------------
+
+
+class UploadSender(Sender):
+    """A Sender whose "nothing written" also covers the stored files (FILES_DIR)."""
+
+    def state(self) -> dict[str, str]:
+        found = super().state()
+        root = Path(self.ctx.app.config["FILES_DIR"])
+        found["files"] = repr(sorted(p.name for p in root.rglob("*")) if root.exists() else [])
+        return found
+
+
+def test_every_upload_operation_refuses_bad_files(app, client, clock, owner_engine, mailbox):
+    """Every operation of the document that takes a multipart/form-data body has an
+    entry in UPLOAD_OPERATIONS. Cases (tests/bad_input_api.py, upload_cases): for each
+    file field, the issue's four refused files (a PDF named .png, 10 MB + 1 byte, a
+    name like ../../x, an empty file); each required field missing; an unknown file
+    field; a body cut short; a body over the route's upload limit with and without
+    Content-Length (413); a JSON body instead. Each answers 4xx problem+json and writes
+    nothing: no row, no Redis key, no mail, no stored file. Other string fields need a
+    maxLength. The valid upload then succeeds and writes."""
+    operations = upload_operations(client.get("/api/openapi.json").json)
+    missing = [f"{m} {p}" for m, p, _schema in operations if (m, p) not in UPLOAD_OPERATIONS]
+    assert not missing, f"upload operations without an entry in UPLOAD_OPERATIONS: {missing}"
+    assert set(UPLOAD_OPERATIONS) <= {(m, p) for m, p, _s in operations}, "an upload is gone"
+    for method, path, schema in operations:
+        ctx = Ctx(app, client, clock)
+        stage = UPLOAD_OPERATIONS[(method, path)](ctx)
+        assert file_properties(schema), f"{method} {path}: no file field in its schema"
+        sender = UploadSender(ctx, owner_engine, mailbox, api=True)
+        unbounded = unbounded_strings(schema)
+        failures = [f"string fields without maxLength: {unbounded}"] if unbounded else []
+        cases = list(upload_cases(schema, stage.valid, stage.headers))
+        failures += sender.failures(stage.url, method, cases, "application/json", judge_problem)
+        assert not failures, f"{method} {stage.url}:\n" + "\n".join(failures)
+
+        body, content_type = multipart(stage.valid)
+        valid = Case(
+            "valid", "the valid upload", data=body, content_type=content_type, headers=stage.headers
+        )
+        response, written = sender.send(stage.url, method, valid, "application/json")
+        assert 200 <= response.status_code < 300, (
+            f"the valid upload answered {response.status_code}"
+        )
+        assert "files" in written, f"the valid upload stored no file (wrote {written})"
 
 
 class _ProbeSchema(Schema):
@@ -333,10 +416,10 @@ def _probe_stage(ctx: Ctx) -> Stage:
 
 
 def test_the_json_checks_work_on_a_probe_operation(probe_app, client, clock, owner_engine, mailbox):
-    registry = {("POST", PROBE): _probe_stage}
-    assert (
-        check_every_json_operation(probe_app, client, clock, owner_engine, mailbox, registry) == 1
-    )
+    # The real operations are in the document too: the probe is checked along with them.
+    registry = {**JSON_OPERATIONS, ("POST", PROBE): _probe_stage}
+    checked = check_every_json_operation(probe_app, client, clock, owner_engine, mailbox, registry)
+    assert checked == len(registry)
 
 
 def test_api_paths_answer_problem_json_and_pages_answer_html(client):

@@ -20,15 +20,24 @@ Each case asserts, on the URL built with B's values (table ARGUMENTS):
      alike (belonging to B grants no staff view of B).
    Around every outsider request, the digest of B's rows is unchanged: every
    tenant-owned row of B and B's tenant row (`tests.world.digest_rows`), partner B's
-   row and memberships, and the user rows of B's members.
+   row and memberships, the user rows of B's members, and the mediator files (profiles,
+   training records, certifications) they own or B is affiliated with.
 2. B's insider, afterwards, on the same URL (B's owner; partner B's member; staff for
    staff routes): a GET answers 2xx, never a redirect. Any other method posts the
    valid form of table FORMS with the session's CSRF token and answers 2xx, or, the
    post/redirect/get answer, a 303 whose Location is inside B's workspace (/c/<B>/,
-   /p/<B>/; /staff/ or /account/ for `own` routes) and which then answers 200 to a
+   /p/<B>/; /staff/, or /account/ or /me/ for `own` routes) and which then answers 200 to a
    GET; a 303 anywhere else (sign-in, two-factor) fails. A's rows are unchanged by it.
 3. A URL argument with no entry in ARGUMENTS, or a method other than GET with no entry
    in FORMS, fails its case (it does not skip): a new route must be added here.
+
+API routes (/api/v1, `core.oauth.resource.api_access`) are covered the same way, their
+callers holding bearer tokens instead of sessions: a route acting for a person
+(`user=True`, access class `own`) is called with user A's and user B's tokens (the
+authorization code grant, with the route's scope, through an application of a third
+organisation); an organisation's route with its clients' tokens (client credentials):
+center A's on B's ids, center B's as the insider (partners likewise). A method other
+than GET sends the valid JSON body of table BODIES, and the insider's answer is 2xx.
 """
 
 from __future__ import annotations
@@ -38,6 +47,7 @@ import hashlib
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
+from io import BytesIO
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -45,15 +55,24 @@ import pytest
 from sqlalchemy import select, union
 from sqlalchemy.engine import Engine
 
-from core.db import Base
+from core.credentials.catalogue import by_code
+from core.credentials.profiles import profile_of_user
+from core.db import Base, db
+from tenants.models import Tenant
+from tests.core.credentials.credential_helpers import certification_held_by
 from tests.factories import (
+    CertificationSchemeFactory,
+    MediatorProfileFactory,
     OAuthTokenFactory,
     PartnerFactory,
     PartnerMembershipFactory,
+    TrainingRecordFactory,
     UserFactory,
 )
-from tests.oauth import register
+from tests.mediator_api import PDF, stored_evidence
+from tests.oauth import authorization_code_tokens, client_credentials_token, register
 from tests.tenants.helpers import sign_in
+from tests.tenants.mediator_helpers import affiliated_profile_of
 from tests.url_map import url_map_app
 from tests.world import TENANT_ROW_FACTORIES, Center, digest_rows, seed_center, tenant_models
 
@@ -70,6 +89,7 @@ class Route:
     kind: str | None  # the access class; None for an undeclared view (treated as private)
     staff: bool
     arguments: tuple[str, ...]
+    api: Any = None  # an API route's Requirement (core.oauth.resource), else None
 
     def __str__(self) -> str:
         return f"{self.method} {self.rule}"
@@ -95,6 +115,7 @@ def routes() -> tuple[Route, ...]:
                     kind=kind,
                     staff=bool(getattr(view, "access_staff", False)),
                     arguments=tuple(sorted(rule.arguments)),
+                    api=getattr(view, "api_access", None),
                 )
             )
     return tuple(sorted(found, key=str))
@@ -146,7 +167,43 @@ ARGUMENTS: dict[str, Callable[[World], Any]] = {
     # An OAuth client's row id: center B's client, for B's integration pages and for
     # B's owner's connected applications alike.
     "client_id": lambda w: w.b_client.id,
+    # A certification of B's owner's mediator profile (the `own` user B's), with its
+    # evidence stored, under the scheme the valid form of FORMS names.
+    "certification_id": lambda w: _with_evidence(_under_form_scheme(w)).id,
+    # A training record of B's owner's mediator profile, with its evidence stored.
+    "record_id": lambda w: _with_evidence(TrainingRecordFactory(profile=_mediator_file(w))).id,
+    # The catalogue is global: any scheme, for the staff routes.
+    "scheme_id": lambda w: CertificationSchemeFactory().id,
+    # B's owner's mediator profile, which center B works with (an active affiliation):
+    # the records and certifications above are of it.
+    "profile_id": lambda w: affiliated_profile_of(w.b.owner, w.b.tenant).id,
 }
+
+# The catalogue scheme the valid certification form names.
+FORM_SCHEME = "fr-isolation"
+
+
+def _mediator_file(w: World) -> Any:
+    """B's owner's mediator profile (made once). User A gets one too, so that A's 404 on
+    B's records comes from their being B's, not from A having no file at all."""
+    for user in (w.a.owner, w.b.owner):
+        if profile_of_user(user.id) is None:
+            MediatorProfileFactory(user=user)
+    return profile_of_user(w.b.owner.id)
+
+
+def _under_form_scheme(w: World) -> Any:
+    _mediator_file(w)
+    held = certification_held_by(w.b.owner)
+    held.scheme.code = FORM_SCHEME
+    db.session.commit()
+    return held
+
+
+def _with_evidence(row: Any) -> Any:
+    stored_evidence(row)
+    return row
+
 
 # A valid form for every method but GET, so that B's insider succeeds: exactly the
 # fields the form declares (forms refuse undeclared ones); the CSRF token is added.
@@ -175,6 +232,83 @@ FORMS: dict[tuple[str, str], dict[str, str]] = {
     ("tenants.disable_integration", "POST"): {},
     ("tenants.enable_integration", "POST"): {},
     ("accounts.revoke_application", "POST"): {},
+    ("credentials.edit_record", "POST"): {
+        "title": "Analyse de la pratique",
+        "provider": "Association des médiateurs",
+        "kind": "supervision",
+        "hours": "10",
+        "started_on": "2025-05-10",
+        "ended_on": "",
+        "mediations": "",
+        "evidence": "",
+    },
+    ("credentials.delete_record", "POST"): {},
+    ("credentials.edit_certification", "POST"): {
+        "scheme_code": FORM_SCHEME,
+        "number": "B-2024-1",
+        "issued_on": "2024-06-01",
+        "expires_on": "",
+        "stage": "definitive",
+        "evidence": "",
+    },
+    ("mediators.index", "POST"): {
+        "email": "new-mediator-b@example.org",
+        "display_name": "Nouvelle Médiatrice",
+        "title": "",
+    },
+    ("mediators.show", "POST"): {
+        "status": "active",
+        "rate_eur": "165.00",
+        "internal_notes": "Disponible le jeudi.",
+        "published": "",
+    },
+    ("mediators.send_claim_link", "POST"): {"email": "mediator-b@example.org"},
+    ("mediators.verify_record", "POST"): {},
+    ("mediators.reject_record", "POST"): {"reason": "L'attestation est illisible."},
+    ("mediators.verify_certification", "POST"): {},
+    ("mediators.reject_certification", "POST"): {"reason": "Le certificat a expiré."},
+    ("schemes_staff.edit", "POST"): {
+        "name": "Médiateur certifié, nouvelle version",
+        "issuing_body": "Organisme certificateur",
+        "country": "FR",
+        "active": "y",
+        "rules": json.dumps(by_code("fr-ffcm").row()["rules"]),
+        "sources": '[{"url": "https://www.example.org/referentiel"}]',
+    },
+}
+
+_RECORD_BODY = {
+    "title": "Analyse de la pratique",
+    "provider": "Association des médiateurs",
+    "kind": "supervision",
+    "hours": 10,
+    "started_on": "2025-05-10",
+}
+_EVIDENCE = {"file": (PDF, "attestation.pdf")}
+
+# A valid JSON body for every API method but GET, by (endpoint, method), so that B's
+# insider succeeds; an upload's body names its files as (bytes, name) and is sent as
+# multipart/form-data.
+BODIES: dict[tuple[str, str], dict[str, Any]] = {
+    ("mediator_file_api.put_record", "PUT"): _RECORD_BODY,
+    ("mediator_file_api.delete_record", "DELETE"): {},
+    ("mediator_file_api.put_record_evidence", "PUT"): _EVIDENCE,
+    ("mediator_file_api.put_certification", "PUT"): {
+        "scheme_code": FORM_SCHEME,
+        "number": "B-2024-1",
+        "issued_on": "2024-06-01",
+        "stage": "definitive",
+    },
+    ("mediator_file_api.put_certification_evidence", "PUT"): _EVIDENCE,
+    ("center_mediators_api.change_affiliation", "PATCH"): {
+        "rate_eur": "165.00",
+        "internal_notes": "Disponible le jeudi.",
+    },
+    ("center_mediators_api.verify_record", "POST"): {"verified": True},
+    ("center_mediators_api.verify_certification", "POST"): {
+        "verified": False,
+        "reason": "Le certificat a expiré.",
+    },
 }
 
 
@@ -191,10 +325,15 @@ class Outsider:
 class Actors:
     insider: Any
     outsiders: list[Outsider]
-    home: str  # where the insider's post/redirect/get may lead
+    home: str | tuple[str, ...]  # where the insider's post/redirect/get may lead
 
 
 def actors(route: Route, w: World) -> Actors:
+    if route.api is not None and not route.api.user:
+        # An organisation's API route: its callers are the organisations' own clients.
+        if "tenant" in route.api.owners:
+            return Actors(w.b.tenant, [Outsider("center A's client", w.a.tenant)], "/api/")
+        return Actors(w.partner_b, [Outsider("partner A's client", w.partner_a)], "/api/")
     if route.staff:
         members = [Outsider("A's owner", w.a.owner), Outsider("B's owner", w.b.owner)]
         return Actors(w.staff, members, "/staff/")
@@ -205,7 +344,8 @@ def actors(route: Route, w: World) -> Actors:
         a = Outsider("partner A's member", w.partner_a_member, ("partner_slug", w.partner_a.slug))
         return Actors(w.partner_b_member, [a], f"/p/{w.partner_b.slug}/")
     if route.kind == "own":
-        return Actors(w.b.owner, [Outsider("user A", w.a.owner)], "/account/")
+        # The account's pages, or the person's own mediator file.
+        return Actors(w.b.owner, [Outsider("user A", w.a.owner)], ("/account/", "/me/"))
     pytest.fail(f"{route}: access class {route.kind!r} has no insider and outsiders here")
 
 
@@ -214,7 +354,8 @@ def actors(route: Route, w: World) -> Actors:
 
 def digest_of(engine: Engine, tenant_id: Any, partner_id: Any) -> str:
     """B's rows: tenant-owned ones and the tenant (world.digest_rows), plus the partner,
-    its memberships and the user rows of everyone belonging to either."""
+    its memberships, the user rows of everyone belonging to either and their mediator
+    files."""
     tables = Base.metadata.tables
     partners, partner_members = tables["partners"], tables["partner_memberships"]
     members, users = tables["memberships"], tables["users"]
@@ -229,6 +370,19 @@ def digest_of(engine: Engine, tenant_id: Any, partner_id: Any) -> str:
         .order_by(partner_members.c.id),
         users.select().where(users.c.id.in_(select(people.subquery()))).order_by(users.c.id),
     ]
+    # The mediator files B's people own or B works with (global tables): an outsider's
+    # request, an `own` route on B's owner's record included, must leave them as they are.
+    profiles = tables["mediator_profiles"]
+    affiliated = select(tables["affiliations"].c.profile_id).where(
+        tables["affiliations"].c.tenant_id == tenant_id
+    )
+    files = select(profiles.c.id).where(
+        profiles.c.user_id.in_(select(people.subquery())) | profiles.c.id.in_(affiliated)
+    )
+    queries.append(profiles.select().where(profiles.c.id.in_(files)).order_by(profiles.c.id))
+    for name in ("training_records", "certifications"):
+        table = tables[name]
+        queries.append(table.select().where(table.c.profile_id.in_(files)).order_by(table.c.id))
     with engine.connect() as conn:
         blob = [[dict(r) for r in conn.execute(q).mappings()] for q in queries]
     blob.append(digest_rows(engine, tenant_id))
@@ -244,9 +398,37 @@ def signed_in(app: Any, user: Any) -> Any:
     return client
 
 
+def api_token(app: Any, rule: Any, actor: Any) -> str:
+    """A bearer token for `actor` on an API route: a person's (authorization code, through
+    an application of a third organisation) or an organisation's own client's."""
+    scopes = [rule.scope] if rule.scope else None
+    if rule.user:
+        registered = register("partner", PartnerFactory().id, scopes=scopes, name="Isolation")
+        tokens = authorization_code_tokens(signed_in(app, actor), registered, rule.scope or "")
+        return tokens["access_token"]
+    kind = "tenant" if isinstance(actor, Tenant) else "partner"
+    registered = register(kind, actor.id, scopes=scopes, name="Isolation")
+    return client_credentials_token(app.test_client(), registered)
+
+
+def caller(app: Any, route: Route, actor: Any) -> Any:
+    """A test client acting as `actor`: signed in, or holding a token for an API route."""
+    if route.api is None:
+        return signed_in(app, actor)
+    client = app.test_client()
+    client.environ_base["HTTP_AUTHORIZATION"] = f"Bearer {api_token(app, route.api, actor)}"
+    return client
+
+
 def send(client: Any, route: Route, url: str) -> Any:
     if route.method == "GET":
         return client.get(url)
+    if route.api is not None:
+        body = BODIES[(route.endpoint, route.method)]
+        if any(isinstance(value, tuple) for value in body.values()):  # an upload
+            files = {name: (BytesIO(data), filename) for name, (data, filename) in body.items()}
+            return client.open(url, method=route.method, data=files)
+        return client.open(url, method=route.method, json=body)
     data = {"csrf_token": client.csrf_token(), **FORMS[(route.endpoint, route.method)]}
     return client.open(url, method=route.method, data=data)
 
@@ -259,8 +441,9 @@ def check_tables(route: Route) -> None:
     missing = [name for name in route.arguments if name not in ARGUMENTS]
     if missing:
         pytest.fail(f"{route}: no value for URL argument(s) {missing}; add them to ARGUMENTS")
-    if route.method != "GET" and (route.endpoint, route.method) not in FORMS:
-        pytest.fail(f"{route} ({route.endpoint}): no valid form in FORMS; add one")
+    table, bodies = ("BODIES", BODIES) if route.api is not None else ("FORMS", FORMS)
+    if route.method != "GET" and (route.endpoint, route.method) not in bodies:
+        pytest.fail(f"{route} ({route.endpoint}): no valid body in {table}; add one")
 
 
 # --- the tests ---------------------------------------------------------------------------
@@ -280,7 +463,7 @@ def test_foreign_objects_answer_404_and_change_nothing(app, owner_engine, route)
         urls = [url]
         if outsider.workspace and len(route.arguments) > 1:
             urls.append(build(app, route, dict([*values.items(), outsider.workspace])))
-        client = signed_in(app, outsider.user)
+        client = caller(app, route, outsider.user)
         for target in urls:
             before = b_rows()
             response = send(client, route, target)
@@ -290,7 +473,7 @@ def test_foreign_objects_answer_404_and_change_nothing(app, owner_engine, route)
             )
             assert b_rows() == before, f"{outsider.label} on {route.method} {target} changed B"
 
-    client = signed_in(app, people.insider)
+    client = caller(app, route, people.insider)
     before = a_rows()
     response = send(client, route, url)
     if route.method != "GET" and response.status_code == 303:
@@ -309,6 +492,7 @@ def test_the_enumeration_finds_every_access_class_and_the_tables_are_current(app
     found = routes()
     assert {r.kind for r in found} >= {"tenant", "partner", "own"}
     assert set(FORMS) <= {(r.endpoint, r.method) for r in found}, "FORMS names a gone route"
+    assert set(BODIES) <= {(r.endpoint, r.method) for r in found}, "BODIES names a gone route"
     assert set(ARGUMENTS) <= {a for r in found for a in r.arguments}, "an argument is gone"
 
 

@@ -23,6 +23,7 @@ TENANT_ROW_FACTORIES: dict[str, Any] = {
     "Invitation": factories.InvitationFactory,
     "AuditEvent": factories.AuditEventFactory,
     "Affiliation": factories.AffiliationFactory,
+    "CenterDigest": factories.CenterDigestFactory,
 }
 
 

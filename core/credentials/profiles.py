@@ -3,7 +3,9 @@
 Every list takes values from a controlled vocabulary (ISO 639-1 languages, the
 product's specialties and modes, French departments as "FR-<code>" or ISO 3166-1
 countries), so that the marketplace can filter on them; a value outside it is refused
-rather than dropped. Consent to be listed publicly is dated when given.
+rather than dropped. Consent to be listed publicly is dated when given. Professional
+registrations (a court of appeal's list of mediators, a bar) are kind + name + an
+optional number, at most MAX_REGISTRATIONS.
 """
 
 from __future__ import annotations
@@ -15,15 +17,27 @@ from decimal import Decimal, InvalidOperation
 
 from babel import Locale
 from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
 
 from core.clock import now
-from core.credentials.models import FRENCH_DEPARTMENTS, MODES, SPECIALTIES, MediatorProfile
+from core.credentials.models import (
+    FRENCH_DEPARTMENTS,
+    MODES,
+    REGISTRATION_KINDS,
+    SPECIALTIES,
+    MediatorProfile,
+)
 from core.db import db
 from core.errors import DomainError
+from core.files.checks import CheckedFile
+from core.files.storage import storage
 
 MAX_BIO = 5000
 MAX_RATE = Decimal("10000")
 MAX_LIST = 30
+MAX_REGISTRATIONS = 10
+MAX_REGISTRATION_NAME = 120
+MAX_REGISTRATION_NUMBER = 64
 
 
 class ProfileInvalid(DomainError):
@@ -48,6 +62,9 @@ class ProfileInput:
     rate_min_eur: str | None = None
     rate_max_eur: str | None = None
     listed_publicly: bool = False
+    # Each {"kind": "court_of_appeal" | "bar", "name": ..., "number": ... (optional)};
+    # None leaves the profile's registrations as they are.
+    registrations: list[dict[str, str | None]] | None = None
 
 
 @functools.cache
@@ -111,9 +128,16 @@ def _checked(data: ProfileInput) -> dict[str, object]:
     low, high = rates
     if low is not None and high is not None and low > high and "rate_max_eur" not in errors:
         errors["rate_max_eur"] = _l("The highest rate cannot be below the lowest.")
+    registrations = None
+    if data.registrations is not None:
+        try:
+            registrations = _registrations(data.registrations)
+        except ValueError as problem:
+            errors["registrations"] = problem.args[0]
     if errors:
         raise ProfileInvalid(errors)
-    return {
+    checked: dict[str, object] = {} if registrations is None else {"registrations": registrations}
+    return checked | {
         "display_name": name,
         "title": data.title.strip(),
         "bio_fr": data.bio_fr.strip(),
@@ -126,6 +150,39 @@ def _checked(data: ProfileInput) -> dict[str, object]:
         "rate_min_eur": low,
         "rate_max_eur": high,
     }
+
+
+def _registrations(given: list[dict[str, str | None]]) -> list[dict[str, str | None]]:
+    """The registrations as stored, each once; ValueError(message) when one is wrong."""
+    if len(given) > MAX_REGISTRATIONS:
+        raise ValueError(
+            _l("Give at most %(max)d professional registrations.", max=MAX_REGISTRATIONS)
+        )
+    found: list[dict[str, str | None]] = []
+    for item in given:
+        kind = item.get("kind")
+        name = str(item.get("name") or "").strip()
+        number = str(item.get("number") or "").strip() or None
+        if kind not in REGISTRATION_KINDS:
+            raise ValueError(_l("Choose the kind of each registration from the list."))
+        if not 1 <= len(name) <= MAX_REGISTRATION_NAME:
+            raise ValueError(
+                _l(
+                    "Name each registration's court of appeal or bar in 1 to %(max)d characters.",
+                    max=MAX_REGISTRATION_NAME,
+                )
+            )
+        if number is not None and len(number) > MAX_REGISTRATION_NUMBER:
+            raise ValueError(
+                _l(
+                    "A registration number takes at most %(max)d characters.",
+                    max=MAX_REGISTRATION_NUMBER,
+                )
+            )
+        registration = {"kind": kind, "name": name, "number": number}
+        if registration not in found:
+            found.append(registration)
+    return found
 
 
 def update_profile(profile: MediatorProfile, data: ProfileInput) -> None:
@@ -153,3 +210,28 @@ def create_profile(
     update_profile(profile, data)
     db.session.add(profile)
     return profile
+
+
+def set_photo(profile: MediatorProfile, photo: CheckedFile) -> str | None:
+    """Store a checked photo under a new key and point the profile at it; returns the
+    key it replaces, to delete once the change is committed."""
+    key = photo.new_key()
+    storage().put(key, photo.data, photo.content_type)
+    previous, profile.photo_key = profile.photo_key, key
+    return previous
+
+
+def remove_photo(profile: MediatorProfile) -> str | None:
+    """Take the photo off the profile; returns its key, to delete once committed."""
+    previous, profile.photo_key = profile.photo_key, None
+    return previous
+
+
+def photo_content_type(key: str) -> str:
+    """The photo's type, from its server-generated key ("<hex>.png" or "<hex>.jpg")."""
+    return "image/png" if key.endswith(".png") else "image/jpeg"
+
+
+def profile_of_user(user_id: uuid.UUID) -> MediatorProfile | None:
+    """The person's own profile, if they have one (created or claimed)."""
+    return db.session.scalar(select(MediatorProfile).where(MediatorProfile.user_id == user_id))

@@ -19,9 +19,11 @@ from sqlalchemy import select
 
 from core.clock import now
 from core.credentials.models import (
+    EvidenceMixin,
     MediatorProfile,
     TrainingKind,
     TrainingRecord,
+    VerificationMixin,
     VerificationStatus,
 )
 from core.db import db
@@ -102,8 +104,9 @@ def _checked(data: RecordInput) -> dict[str, object]:
     }
 
 
-def _attach(record: TrainingRecord, evidence: CheckedFile) -> str | None:
-    """Store the file and point the record at it; returns the key it replaces."""
+def attach_evidence(record: EvidenceMixin, evidence: CheckedFile) -> str | None:
+    """Store the file and point the record (or certification) at it; returns the key
+    it replaces."""
     key = evidence.new_key()
     storage().put(key, evidence.data, evidence.content_type)
     previous = record.evidence_key
@@ -121,7 +124,7 @@ def add_record(
     """A new record of the profile, pending verification (the caller commits)."""
     record = TrainingRecord(profile_id=profile.id, **_checked(data))
     if evidence is not None:
-        _attach(record, evidence)
+        attach_evidence(record, evidence)
     db.session.add(record)
     return record
 
@@ -133,12 +136,32 @@ def update_record(
     replaced evidence, to delete once the change is committed."""
     for name, value in _checked(data).items():
         setattr(record, name, value)
-    replaced = _attach(record, evidence) if evidence is not None else None
-    _reset_verification(record)
+    replaced = attach_evidence(record, evidence) if evidence is not None else None
+    reset_verification(record)
     return replaced
 
 
-def _reset_verification(record: TrainingRecord) -> None:
+def replace_evidence(row: EvidenceMixin, evidence: CheckedFile) -> str | None:
+    """New evidence for a record or a certification: it goes back to pending
+    verification (what was checked is no longer what is shown). Returns the key of
+    the replaced file, to delete once the change is committed. A revoked certification
+    is kept as it was revoked."""
+    if getattr(row, "is_revoked", False):
+        raise RecordInvalid({"file": _l("A revoked certification is kept as is.")})
+    replaced = attach_evidence(row, evidence)
+    reset_verification(row)  # type: ignore[arg-type]  # both rows carry the two mixins
+    return replaced
+
+
+def delete_record(record: TrainingRecord) -> str | None:
+    """Delete the record (the caller commits). Returns the key of its evidence, to
+    delete once the deletion is committed."""
+    key = record.evidence_key
+    db.session.delete(record)
+    return key
+
+
+def reset_verification(record: VerificationMixin) -> None:
     record.verification_status = VerificationStatus.PENDING
     record.verification_reason = None
     record.verified_by_id = None
@@ -165,15 +188,16 @@ def record_of(profile_id: uuid.UUID, record_id: uuid.UUID) -> TrainingRecord:
 
 
 def set_verification(
-    record: TrainingRecord,
+    record: VerificationMixin,
     *,
     verified: bool,
     reason: str | None,
-    by_user_id: uuid.UUID,
+    by_user_id: uuid.UUID | None,
     for_tenant_id: uuid.UUID,
 ) -> None:
     """An affiliated center's administrator verifies or rejects (with a reason) a
-    record; who, when and for which center are kept."""
+    record or a certification; who, when and for which center are kept (`by_user_id`
+    is None when the center's own API client acted, with no person behind it)."""
     reason = (reason or "").strip() or None
     if not verified and reason is None:
         raise RecordInvalid({"reason": _l("Say why the record is rejected.")})

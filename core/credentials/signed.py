@@ -91,7 +91,7 @@ class Verification:
 
     @property
     def valid_until(self) -> datetime | None:
-        return _parse_instant(self.credential["validUntil"]) if self.credential else None
+        return parse_instant(self.credential["validUntil"]) if self.credential else None
 
 
 # --- issuing -------------------------------------------------------------------------
@@ -133,8 +133,8 @@ def issue_credential(
         "type": list(TYPES),
         "name": f"{scheme.name} — {profile.display_name}",
         "issuer": {"id": base, "type": ["Profile"], "name": platform},
-        "validFrom": _instant(issued_at),
-        "validUntil": _instant(valid_until),
+        "validFrom": instant(issued_at),
+        "validUntil": instant(valid_until),
         "credentialSubject": {
             "type": ["AchievementSubject"],
             "name": profile.display_name,
@@ -237,8 +237,8 @@ def _checked(credential: Any) -> tuple[datetime, datetime, uuid.UUID]:
     status = credential["credentialStatus"]
     if status["id"] != status_url(credential_id) or status["type"] != STATUS_TYPE:
         raise ValueError("wrong credentialStatus")
-    valid_from = _parse_instant(credential["validFrom"])
-    valid_until = _parse_instant(credential["validUntil"])
+    valid_from = parse_instant(credential["validFrom"])
+    valid_until = parse_instant(credential["validUntil"])
     if valid_until <= valid_from:
         raise ValueError("empty validity period")
     return valid_from, valid_until, uuid.UUID(subject["certification_id"])
@@ -310,11 +310,12 @@ def _end_of(last_valid_day: date) -> datetime:
     return datetime.combine(last_valid_day + timedelta(days=1), time(), tzinfo=UTC)
 
 
-def _instant(moment: datetime) -> str:
+def instant(moment: datetime) -> str:
+    """A credential's timestamp: UTC, to the second ("2025-03-15T09:00:00Z")."""
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def _parse_instant(text: str) -> datetime:
+def parse_instant(text: str) -> datetime:
     if not isinstance(text, str) or not text.endswith("Z"):
         raise ValueError("not a UTC timestamp")
     return datetime.strptime(text, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)

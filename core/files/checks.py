@@ -1,4 +1,5 @@
-"""What an uploaded evidence file must be, decided from its bytes, not its name.
+"""What an uploaded evidence file (or a profile photo) must be, decided from its bytes,
+not its name.
 
 A file is refused (with a reason a person can act on) when it is empty, over the size
 limit, not a PDF, PNG or JPEG by its first bytes, named with a type its bytes
@@ -16,6 +17,8 @@ from dataclasses import dataclass
 from flask_babel import lazy_gettext as _l
 
 MAX_EVIDENCE_BYTES = 10 * 1024 * 1024
+MAX_PHOTO_BYTES = 2 * 1024 * 1024
+PHOTO_TYPES = frozenset({"image/png", "image/jpeg"})
 MAX_NAME_LENGTH = 200
 
 # Magic numbers: the start of every file of the type.
@@ -102,6 +105,23 @@ def check_evidence(name: str, data: bytes) -> CheckedFile:
     content_type = sniff(data)
     if content_type is None:
         raise UploadRefused("type", _l("Only PDF, PNG and JPEG files are accepted."))
+    return _named_as(cleaned, data, content_type)
+
+
+def check_photo(name: str, data: bytes) -> CheckedFile:
+    """Check a profile photo (PNG or JPEG, at most 2 MB); raises UploadRefused."""
+    cleaned = check_name(name)
+    if not data:
+        raise UploadRefused("empty", _l("The file is empty."))
+    if len(data) > MAX_PHOTO_BYTES:
+        raise UploadRefused("too-large", _l("The photo is larger than 2 MB."))
+    content_type = sniff(data)
+    if content_type not in PHOTO_TYPES:
+        raise UploadRefused("type", _l("Only PNG and JPEG photos are accepted."))
+    return _named_as(cleaned, data, content_type)
+
+
+def _named_as(cleaned: str, data: bytes, content_type: str) -> CheckedFile:
     extension = cleaned.rsplit(".", 1)[-1].lower() if "." in cleaned else ""
     named = NAME_EXTENSIONS.get(extension)
     if named != content_type:

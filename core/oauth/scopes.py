@@ -33,7 +33,10 @@ SCOPES: dict[str, Scope] = {
         Scope("marketplace:read", _l("Search the marketplace"), BOTH),
         Scope(
             "profile",
-            _l("Read your profile and the centers and organisations you belong to"),
+            _l(
+                "Read and edit your mediator profile, training and certifications, and see "
+                "the centers and organisations you belong to"
+            ),
             BOTH,
             user_only=True,
         ),

@@ -60,7 +60,10 @@ TEXTS: dict[str, dict[str, str]] = {
         "refresh_token": "Refresh tokens: keep access without a new sign-in",
         "scopes": "Scopes",
         "mediators_read": "Read the center's mediators",
-        "profile": "Read your profile and the centers and organisations you belong to",
+        "profile": (
+            "Read and edit your mediator profile, training and certifications, and see the "
+            "centers and organisations you belong to"
+        ),
         "redirect_uris": "Redirect URIs",
         "register": "Register the client",
         "registered": "{name} is registered",
@@ -97,7 +100,10 @@ TEXTS: dict[str, dict[str, str]] = {
         "refresh_token": "Jetons de rafraîchissement\u00a0: garder l'accès sans nouvelle connexion",
         "scopes": "Périmètres",
         "mediators_read": "Consulter les médiateurs du centre",
-        "profile": "Lire votre profil ainsi que les centres et organisations dont vous êtes membre",
+        "profile": (
+            "Lire et modifier votre profil de médiateur, vos formations et certifications, et "
+            "voir les centres et organisations dont vous êtes membre"
+        ),
         "redirect_uris": "URI de redirection",
         "register": "Enregistrer le client",
         "registered": "{name} est enregistré",

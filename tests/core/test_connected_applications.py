@@ -43,7 +43,10 @@ def test_the_page_lists_the_applications_a_person_allowed(client, center, person
     assert response.status_code == 200
     assert "CaseBook Pro" in page and "Never Asked" not in page
     assert "Registered by Centre de médiation de Nantes" in page
-    assert "Read your profile and the centers and organisations you belong to" in page
+    assert (
+        "Read and edit your mediator profile, training and certifications, and see the centers "
+        "and organisations you belong to"
+    ) in page
     assert "Read the referrals" not in page  # registered, but not granted by this person
     assert "/account/applications" in client.get("/account/settings").get_data(as_text=True)
 

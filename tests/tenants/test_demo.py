@@ -8,11 +8,15 @@ from sqlalchemy import func, select
 
 from core import demo
 from core.accounts.models import User
+from core.clock import now
+from core.credentials.compliance import Status
+from core.credentials.models import Certification, MediatorProfile
+from core.credentials.standing import standing
 from core.db import db
 from core.tenancy import scoped
 from referrals.models import Partner, PartnerMembership
 from tenants import services
-from tenants.models import Membership, Role, Tenant, TenantStatus
+from tenants.models import Affiliation, Membership, Role, Tenant, TenantStatus
 
 
 def _counts() -> dict[str, int]:
@@ -24,7 +28,14 @@ def _counts() -> dict[str, int]:
                 Membership.role == Role.MEDIATOR
             )
         )
+        affiliations = db.session.scalar(select(func.count()).select_from(Affiliation))
     return {
+        "profiles": db.session.scalar(select(func.count()).select_from(MediatorProfile)),
+        "claimed_profiles": db.session.scalar(
+            select(func.count()).where(MediatorProfile.user_id.is_not(None))
+        ),
+        "affiliations": affiliations,
+        "certifications": db.session.scalar(select(func.count()).select_from(Certification)),
         "centers": db.session.scalar(select(func.count()).select_from(Tenant)),
         "users": db.session.scalar(select(func.count()).select_from(User)),
         "partners": db.session.scalar(select(func.count()).select_from(Partner)),
@@ -50,6 +61,10 @@ def test_demo_seeding_is_complete_valid_usable_and_idempotent(client):
     logins = demo.seed()
     first = _counts()
     assert first == {
+        "profiles": 30 + 3,  # and one profile per center waiting to be claimed
+        "claimed_profiles": 30,
+        "affiliations": 36 + 3,
+        "certifications": 30 + 10,  # FFCM for all, a court-of-appeal listing for 10
         "centers": 3,
         "users": 3 * 2 + 30 + 2,
         "partners": 2,
@@ -90,6 +105,14 @@ def test_demo_seeding_is_complete_valid_usable_and_idempotent(client):
     assert _sign_in_works(client, owner, f"/c/{owner['center']}/members")
     assert _sign_in_works(client, two_centers, f"/c/{two_centers['center']}/")
     assert _sign_in_works(client, partner_admin, f"/p/{partner_admin['partner']}/")
+
+    # The files vary, so that the compliance pages have something to show.
+    statuses = Counter(
+        standing(c, now().date()).status for c in db.session.scalars(select(Certification))
+    )
+    assert {Status.COMPLIANT, Status.HOURS_SHORT, Status.UNVERIFIED, Status.EXPIRING} <= set(
+        statuses
+    )
 
     demo.seed()
     assert _counts() == first

@@ -67,3 +67,32 @@ def test_values_outside_the_vocabularies_are_refused_on_their_field(app, changes
     with pytest.raises(ProfileInvalid) as refused:
         create_profile(ProfileInput(**{**GOOD.__dict__, **changes}), user_id=user.id)
     assert field in refused.value.errors
+
+
+def test_registrations_are_checked_kept_once_and_left_alone_when_not_given(app):
+    user = UserFactory()
+    court = {"kind": "court_of_appeal", "name": " Lyon ", "number": "CA-12"}
+    bar = {"kind": "bar", "name": "Barreau de Lyon", "number": "  "}
+    profile = create_profile(
+        ProfileInput(**{**GOOD.__dict__, "registrations": [court, bar, court]}), user_id=user.id
+    )
+    db.session.commit()
+    assert profile.registrations == [
+        {"kind": "court_of_appeal", "name": "Lyon", "number": "CA-12"},
+        {"kind": "bar", "name": "Barreau de Lyon", "number": None},
+    ]
+    update_profile(profile, GOOD)  # registrations not given: unchanged
+    assert len(profile.registrations) == 2
+    update_profile(profile, ProfileInput(**{**GOOD.__dict__, "registrations": []}))
+    assert profile.registrations == []
+
+    for wrong in (
+        [{"kind": "notary", "name": "Lyon"}],
+        [{"kind": "bar", "name": " "}],
+        [{"kind": "bar", "name": "x" * 121}],
+        [{"kind": "bar", "name": "Paris", "number": "9" * 65}],
+        [{"kind": "bar", "name": f"Barreau {n}"} for n in range(11)],
+    ):
+        with pytest.raises(ProfileInvalid) as refused:
+            update_profile(profile, ProfileInput(**{**GOOD.__dict__, "registrations": wrong}))
+        assert set(refused.value.errors) == {"registrations"}
