@@ -36,6 +36,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select
+from sqlalchemy.exc import SQLAlchemyError
 from wtforms import Field
 
 from core.access import access
@@ -132,6 +133,22 @@ def _helpers() -> dict[str, Any]:
 
 
 # --- helpers --------------------------------------------------------------------------
+
+
+@bp.app_context_processor
+def _navigation() -> dict[str, Any]:
+    """Whether the signed-in person keeps a mediator file: the navigation bar then leads
+    to it directly; everyone else finds it in their own menu."""
+
+    def keeps_mediator_file() -> bool:
+        if not current_user.is_authenticated:
+            return False
+        try:
+            return _own_profile() is not None
+        except SQLAlchemyError:  # an error page for a database that is gone
+            return False
+
+    return {"keeps_mediator_file": keeps_mediator_file}
 
 
 def _own_profile() -> MediatorProfile | None:

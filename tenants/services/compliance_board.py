@@ -24,8 +24,13 @@ from sqlalchemy import select
 from core.credentials.compliance import Status
 from core.credentials.compliance.model import ZERO, worst
 from core.credentials.compliance.wording import describe
-from core.credentials.models import Certification, CertificationScheme, VerificationStatus
-from core.credentials.standing import standing
+from core.credentials.models import (
+    Certification,
+    CertificationScheme,
+    TrainingRecord,
+    VerificationStatus,
+)
+from core.credentials.standing import records_by_profile, standing
 from core.db import db
 from tenants.models import Affiliation, AffiliationStatus
 from tenants.services.affiliations import readable_affiliations
@@ -81,7 +86,11 @@ def scheme_choices() -> list[tuple[str, str]]:
 
 
 def _rows_of(
-    affiliation: Affiliation, held: list[Certification], on: date, locale: str
+    affiliation: Affiliation,
+    held: list[Certification],
+    records: list[TrainingRecord],
+    on: date,
+    locale: str,
 ) -> list[BoardRow]:
     profile = affiliation.profile
     base = {
@@ -94,7 +103,7 @@ def _rows_of(
         return [BoardRow(**base)]
     rows = []
     for certification in held:
-        assessment = standing(certification, on)
+        assessment = standing(certification, on, records)
         rows.append(
             BoardRow(
                 **base,
@@ -128,6 +137,7 @@ def board(on: date, locale: str, filters: Filters = Filters()) -> list[BoardRow]
         )
         for certification in db.session.scalars(query):
             held[certification.profile_id].append(certification)
+    records = records_by_profile(held)
     rows: list[BoardRow] = []
     for affiliation in affiliations:
         certifications = held[affiliation.profile_id]
@@ -135,7 +145,9 @@ def board(on: date, locale: str, filters: Filters = Filters()) -> list[BoardRow]
             certifications = [c for c in certifications if c.scheme.code == filters.scheme]
             if not certifications:
                 continue
-        rows.extend(_rows_of(affiliation, certifications, on, locale))
+        rows.extend(
+            _rows_of(affiliation, certifications, records[affiliation.profile_id], on, locale)
+        )
     if filters.status == NO_CERTIFICATION:
         rows = [r for r in rows if r.certification is None]
     elif filters.status is not None:

@@ -75,9 +75,10 @@ def compliance_summary(affiliation: Affiliation, on: date) -> ComplianceSummary 
     if not file_is_open(affiliation):
         return None
     held = certifications_of(affiliation.profile_id)
+    records = records_of(affiliation.profile_id)
     standings = []
     for certification in held:
-        assessment = standing(certification, on)
+        assessment = standing(certification, on, records)
         standings.append(
             CertificationStanding(
                 certification.id,
@@ -87,9 +88,7 @@ def compliance_summary(affiliation: Affiliation, on: date) -> ComplianceSummary 
             )
         )
     pending = sum(
-        1
-        for row in [*held, *records_of(affiliation.profile_id)]
-        if row.verification_status == VerificationStatus.PENDING
+        1 for row in [*held, *records] if row.verification_status == VerificationStatus.PENDING
     )
     overall = worst(s.status for s in standings) if standings else None
     return ComplianceSummary(overall, standings, pending)

@@ -12,6 +12,7 @@ from decimal import Decimal
 
 import pytest
 from flask_babel import force_locale
+from sqlalchemy import event
 
 from core.clock import now
 from core.credentials.standing import standing
@@ -19,7 +20,12 @@ from core.db import db
 from tenants.mediator_forms import STATUS_LABELS
 from tenants.models import AffiliationStatus
 from tenants.services.compliance_board import safe_cell
-from tests.factories import CertificationFactory, CertificationSchemeFactory, MediatorProfileFactory
+from tests.factories import (
+    CertificationFactory,
+    CertificationSchemeFactory,
+    MediatorProfileFactory,
+    TrainingRecordFactory,
+)
 from tests.tenants.helpers import make_center, sign_in
 from tests.tenants.mediator_helpers import affiliated
 
@@ -197,3 +203,31 @@ def test_the_csv_uses_semicolons_for_french_spreadsheets(app, client, board):
 )
 def test_cells_that_a_spreadsheet_would_run_get_an_apostrophe(value, cell):
     assert safe_cell(value) == cell
+
+
+def test_the_board_reads_the_same_number_of_statements_whatever_its_size(app, client):
+    """Every listed mediator's records are read in one query, not one per certification."""
+    center = make_center(locale="en")
+    sign_in(client, center.owner)
+    statements: list[str] = []
+
+    def count(conn, cursor, statement, *args) -> None:
+        statements.append(statement)
+
+    def statements_for(mediators: int) -> int:
+        for _ in range(mediators):
+            profile = MediatorProfileFactory()
+            affiliated(center.tenant, profile)
+            for _ in range(2):
+                CertificationFactory(profile=profile)
+                TrainingRecordFactory(profile=profile)
+        db.session.commit()
+        statements.clear()
+        event.listen(db.engine, "before_cursor_execute", count)
+        try:
+            assert _page(client, center).status_code == 200
+        finally:
+            event.remove(db.engine, "before_cursor_execute", count)
+        return len(statements)
+
+    assert statements_for(1) == statements_for(4)  # 2 certifications, then 10

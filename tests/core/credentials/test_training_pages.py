@@ -103,6 +103,23 @@ def test_without_a_profile_the_pages_lead_to_creating_one(app, client):
     assert response.status_code == 303 and response.headers["Location"] == "/me/profile"
 
 
+def _nav_bar(page: str) -> str:
+    """The navigation bar's top-level links, without the person's own menu."""
+    bar = page[page.index('<ul class="navbar-nav align-items-lg-center">') :]
+    return bar[: bar.index('class="nav-item dropdown"')]
+
+
+def test_the_navigation_bar_leads_to_the_file_of_those_who_keep_one(app, client, mediator):
+    assert 'href="/me/training"' in _nav_bar(
+        client.get("/account/workspaces").get_data(as_text=True)
+    )
+    client.post("/logout", data={"csrf_token": client.csrf_token()})
+    sign_in(client, UserFactory(locale="en"))  # a center's owner, say: no mediator file
+    page = client.get("/account/workspaces").get_data(as_text=True)
+    assert 'href="/me/training"' not in _nav_bar(page)
+    assert 'class="dropdown-item" href="/me/training"' in page  # still in their own menu
+
+
 def test_a_record_is_added_with_evidence_edited_and_deleted(app, client, mediator, files_dir):
     form = client.get("/me/training/records/new")
     assert form.status_code == 200 and 'enctype="multipart/form-data"' in form.get_data(
