@@ -108,8 +108,9 @@ def _profile_summary(affiliation: Affiliation) -> dict[str, Any]:
     return found
 
 
-def _summary(affiliation: Affiliation, on: Any) -> dict[str, Any]:
-    compliance = mediator_roster.compliance_summary(affiliation, on)
+def _summary(
+    affiliation: Affiliation, compliance: mediator_roster.ComplianceSummary | None
+) -> dict[str, Any]:
     return {
         "profile": _profile_summary(affiliation),
         "affiliation": affiliation_view(affiliation),
@@ -189,9 +190,9 @@ def list_mediators(args: dict[str, Any]) -> dict[str, Any]:
     rows, last = mediator_roster.affiliation_page(
         status, page_limit(args["limit"]), _after(args["cursor"])
     )
-    on = today()
+    summaries = mediator_roster.compliance_summaries(rows, today())
     return {
-        "items": [_summary(a, on) for a in rows],
+        "items": [_summary(a, summaries[a.id]) for a in rows],
         "next_cursor": None if last is None else encode_cursor(last[0].isoformat(), str(last[1])),
     }
 
@@ -282,7 +283,7 @@ def add_mediator(data: dict[str, Any]) -> dict[str, Any]:
     affiliation = mediator_claims.create_mediator(
         tenant, _inviter_name(tenant), ProfileInput(**data), email
     )
-    return _summary(affiliation, today())
+    return _summary(affiliation, mediator_roster.compliance_summary(affiliation, today()))
 
 
 @blp.route("/<uuid:profile_id>", methods=["PATCH"])
@@ -303,4 +304,4 @@ def change_affiliation(data: dict[str, Any], profile_id: uuid.UUID) -> dict[str,
     changed, _fields = affiliations.update_affiliation(
         profile_id, dataclasses.replace(current, **data)
     )
-    return _summary(changed, today())
+    return _summary(changed, mediator_roster.compliance_summary(changed, today()))

@@ -17,11 +17,9 @@ from datetime import date, datetime
 
 from sqlalchemy import and_, or_, select
 
-from core.credentials.certifications import certifications_of
 from core.credentials.compliance.model import Status, worst
-from core.credentials.models import VerificationStatus
-from core.credentials.records import records_of
-from core.credentials.standing import standing
+from core.credentials.models import Certification, TrainingRecord, VerificationStatus
+from core.credentials.standing import records_by_profile, standing
 from core.db import db
 from tenants.models import Affiliation, AffiliationStatus
 from tenants.services.mediator_files import file_is_open
@@ -69,13 +67,39 @@ def affiliation_page(
     return rows, (rows[-1].created_at, rows[-1].id)
 
 
+def compliance_summaries(
+    affiliations: list[Affiliation], on: date
+) -> dict[uuid.UUID, ComplianceSummary | None]:
+    """Each affiliation's compliance summary on `on`, by affiliation id: None while the
+    affiliation opens no file (ended, or an invitation not yet accepted). The listed
+    mediators' certifications and records are read in two queries, whatever the page."""
+    open_ids = [a.profile_id for a in affiliations if file_is_open(a)]
+    records = records_by_profile(open_ids)
+    held: dict[uuid.UUID, list[Certification]] = {pid: [] for pid in open_ids}
+    if held:
+        query = (
+            select(Certification)
+            .where(Certification.profile_id.in_(list(held)))
+            .order_by(Certification.issued_on.desc(), Certification.id)
+        )
+        for certification in db.session.scalars(query):
+            held[certification.profile_id].append(certification)
+    return {
+        a.id: _summary(held[a.profile_id], records[a.profile_id], on)
+        if a.profile_id in held
+        else None
+        for a in affiliations
+    }
+
+
 def compliance_summary(affiliation: Affiliation, on: date) -> ComplianceSummary | None:
-    """The mediator's compliance as the center sees it on `on`; None while the
-    affiliation opens no file (ended, or an invitation not yet accepted)."""
-    if not file_is_open(affiliation):
-        return None
-    held = certifications_of(affiliation.profile_id)
-    records = records_of(affiliation.profile_id)
+    """One affiliation's compliance summary (see `compliance_summaries`)."""
+    return compliance_summaries([affiliation], on)[affiliation.id]
+
+
+def _summary(
+    held: list[Certification], records: list[TrainingRecord], on: date
+) -> ComplianceSummary:
     standings = []
     for certification in held:
         assessment = standing(certification, on, records)

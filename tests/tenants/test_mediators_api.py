@@ -12,7 +12,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import event, select
 
 from core.clock import now
 from core.credentials.models import TrainingRecord, VerificationStatus
@@ -378,3 +378,32 @@ def test_a_verification_is_in_the_centers_audit_log(client, shared):
     assert response.status_code == 200, response.json
     assert "record.verified" in audit_actions(shared["centers"]["a"])
     assert "record.verified" not in audit_actions(shared["centers"]["b"])
+
+
+def test_a_list_page_reads_the_same_number_of_statements_whatever_its_size(app, client):
+    """The page's certifications and records are read in two queries, not two per mediator."""
+    center = TenantFactory()
+    headers = center_token(app, center.id, "mediators:read")
+    # The first call loads the revocation snapshot: once a minute per process, not per page.
+    assert client.get(BASE, headers=headers).status_code == 200
+    statements: list[str] = []
+
+    def count(conn, cursor, statement, *args) -> None:
+        statements.append(statement)
+
+    def statements_for(mediators: int) -> int:
+        for _ in range(mediators):
+            profile = MediatorProfileFactory()
+            AffiliationFactory(tenant=center, profile=profile)
+            CertificationFactory(profile=profile)
+            TrainingRecordFactory(profile=profile)
+        db.session.commit()
+        statements.clear()
+        event.listen(db.engine, "before_cursor_execute", count)
+        try:
+            assert client.get(f"{BASE}?limit=100", headers=headers).status_code == 200
+        finally:
+            event.remove(db.engine, "before_cursor_execute", count)
+        return len(statements)
+
+    assert statements_for(1) == statements_for(4)  # 1 mediator listed, then 5
