@@ -73,9 +73,11 @@ def _register_domains(app: Flask, rest_api: api.Api) -> None:
     import tenants.claims
     import tenants.demo
     import tenants.digest
+    import tenants.inquiries
     import tenants.mediators
     import tenants.mediators_api
     import tenants.staff
+    import tenants.storefront
     import tenants.views
 
     import_models()
@@ -88,6 +90,8 @@ def _register_domains(app: Flask, rest_api: api.Api) -> None:
     app.register_blueprint(tenants.staff.bp)
     app.register_blueprint(tenants.mediators.bp)
     app.register_blueprint(tenants.claims.bp)
+    app.register_blueprint(tenants.storefront.bp)
+    app.register_blueprint(tenants.inquiries.bp)
     app.register_blueprint(referrals.views.bp)
     app.register_blueprint(core.credentials.reminders.views.bp)
     app.register_blueprint(core.credentials.credential_views.bp)
@@ -114,6 +118,8 @@ def import_models() -> None:
     import core.credentials.models
     import core.credentials.reminders.models
     import core.oauth.models  # noqa: F401
+    import marketplace.models  # noqa: F401
     import referrals.models  # noqa: F401
     import tenants.digest_models
-    import tenants.models  # noqa: F401
+    import tenants.models
+    import tenants.storefront_models  # noqa: F401

@@ -7,6 +7,15 @@ from alembic.config import Config
 
 from core.config import PROJECT_ROOT
 
+# Tables the migrations create outside the models: SQLite's FTS5 search table and the
+# shadow tables FTS5 keeps beside it (marketplace.search_sqlite).
+UNMODELLED_TABLE_PREFIXES = ("marketplace_mediators_fts",)
+
+
+def include_name(name: str | None, type_: str, _parent_names: object) -> bool:
+    """Autogenerate's filter: leave the unmodelled tables out of the comparison."""
+    return not (type_ == "table" and name and name.startswith(UNMODELLED_TABLE_PREFIXES))
+
 
 def alembic_config(database_url: str) -> Config:
     config = Config()

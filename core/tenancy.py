@@ -138,7 +138,8 @@ def _criteria_for(cls: type, scope: Scope) -> Any:
 def _tenant_classes_in(statement: Any) -> set[type]:
     """Every tenant-owned model a statement reads or writes, subqueries and joins included."""
     found = find_tables(statement, include_joins=True, include_aliases=True, include_crud=True)
-    tables = {t.name for t in found}
+    # Joins and table-valued functions come back too; only named tables matter here.
+    tables = {getattr(t, "name", None) for t in found}
     return {cls for name, cls in _tenant_tables().items() if name in tables}
 
 

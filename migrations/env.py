@@ -7,6 +7,7 @@ from sqlalchemy import create_engine, pool
 
 from core.app import import_models
 from core.db import Base
+from core.migrate import include_name
 
 import_models()
 target_metadata = Base.metadata
@@ -31,6 +32,7 @@ def _run(connection) -> None:
         target_metadata=target_metadata,
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
+        include_name=include_name,
     )
     with context.begin_transaction():
         context.run_migrations()

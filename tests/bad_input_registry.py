@@ -57,8 +57,10 @@ from core.forms import ButtonForm, LocaleForm, StrictForm
 from core.oauth.clients import disable_client
 from core.oauth.forms import ConsentForm
 from core.tenancy import tenant_scope
+from marketplace.contact import CenterContactForm, MediatorContactForm
 from tenants import forms as center_forms
-from tenants import mediator_forms
+from tenants import mediator_forms, storefront_forms
+from tests import factories as all_factories
 from tests import mediator_api
 from tests.factories import (
     DEFAULT_PASSWORD,
@@ -361,6 +363,31 @@ def _claim_signed_in(ctx: Ctx) -> Stage:
     url, user = _claim_link(ctx, account=True)
     sign_in(ctx.client, user)
     return Stage(url, {})
+
+
+def _marketplace_contact(about_mediator: bool) -> Callable[[Ctx], Stage]:
+    """The public contact form of a listed mediator's or center's page, anonymous."""
+
+    def setup(ctx: Ctx) -> Stage:
+        from marketplace.models import MediatorListing
+        from tests.marketplace.helpers import listed_center, listed_mediator, settle
+
+        center = listed_center()
+        mediator = listed_mediator(center)
+        settle(ctx.app)
+        valid = {
+            "name": "Paul Martin",
+            "email": "paul.martin@example.net",
+            "message": "We need a family mediation in Paris.",
+            "consent": "y",
+            "website": "",
+        }
+        if not about_mediator:
+            return Stage(f"/marketplace/centers/{center.slug}/contact", valid)
+        slug = db.session.get(MediatorListing, mediator.id).slug
+        return Stage(f"/marketplace/mediators/{slug}/contact", {**valid, "center": center.slug})
+
+    return setup
 
 
 # --- valid posts and wrong values ----------------------------------------------------------
@@ -725,6 +752,20 @@ FORMS: dict[tuple[str, str], tuple[Form, ...]] = {
         ),
         Form("claiming a profile, signed in", center_forms.ConfirmForm, _claim_signed_in, "alert"),
     ),
+    ("marketplace.contact_mediator", "POST"): (
+        Form(
+            "contacting a mediator on the marketplace",
+            MediatorContactForm,
+            _marketplace_contact(about_mediator=True),
+        ),
+    ),
+    ("marketplace.contact_center", "POST"): (
+        Form(
+            "contacting a center on the marketplace",
+            CenterContactForm,
+            _marketplace_contact(about_mediator=False),
+        ),
+    ),
 }
 # Forms sent with GET change nothing (no CSRF, no write): they only need their size
 # limits. Each with the arguments its constructor needs.
@@ -733,6 +774,110 @@ GET_FORMS: dict[type, dict[str, Any]] = {
     mediator_forms.ComplianceFilterForm: {"schemes": []},
 }
 BASE_FORMS = {StrictForm}  # bases of the others, never shown themselves
+
+
+# --- the center's marketplace page, offers and inquiries (tenants.storefront, .inquiries) ---
+
+CENTER_PAGE = {
+    "presentation_fr": "Un centre de médiation à Lyon.",
+    "presentation_en": "A mediation center in Lyon.",
+    "address": "24 rue de la République",
+    "postal_code": "69002",
+    "service_area": ["FR-69", "FR-01"],
+    "languages": ["fr", "en"],
+    "website": "https://www.centre-lyon.example",
+    "contact_email": "contact@centre-lyon.example",
+    "contact_phone": "+33 4 65 71 00 10",
+    "require_compliance": "y",
+    "published": "y",
+}
+OFFER = {
+    "name": "Médiation express",
+    "kind": "express",
+    "included": "Une séance commune de deux heures.",
+    "duration_minutes": "120",
+    "sessions": "1",
+    "price_excl_vat": "180,50",
+    "vat_rate": "20",
+    "pricing": "per_party",
+    "mode": "in_person",
+    "steps": "Entretien préalable\nSéance commune\nAccord écrit",
+    "position": "1",
+    "published": "y",
+}
+OFFER_WRONG = {"price_excl_vat": "twelve", "vat_rate": "-5", "steps": "x" * 201}
+
+
+def _center_offer(action: str, valid: dict[str, Any], **fields: Any) -> Callable[[Ctx], Stage]:
+    def path(center: Center) -> str:
+        offer = all_factories.OfferFactory(tenant=center.tenant, **fields)
+        return f"marketplace/offers/{offer.id}{action}"
+
+    return _as_center_owner(path, valid)
+
+
+def _center_inquiry(center: Center) -> str:
+    return f"inquiries/{all_factories.InquiryFactory(tenant=center.tenant).id}"
+
+
+FORMS.update(
+    {
+        ("storefront.page", "POST"): (
+            Form(
+                "the center's marketplace page",
+                storefront_forms.CenterPageForm,
+                _center_page("marketplace/page", CENTER_PAGE),
+                wrong={
+                    "website": "not a web address",
+                    "contact_phone": "call me",
+                    "postal_code": "69-002!",
+                },
+            ),
+        ),
+        ("storefront.new_offer", "POST"): (
+            Form(
+                "a new offer",
+                storefront_forms.OfferForm,
+                _center_page("marketplace/offers/new", OFFER),
+                wrong=OFFER_WRONG,
+            ),
+        ),
+        ("storefront.edit_offer", "POST"): (
+            Form(
+                "an offer", storefront_forms.OfferForm, _center_offer("", OFFER), wrong=OFFER_WRONG
+            ),
+        ),
+        ("storefront.publish_offer", "POST"): (
+            Form(
+                "publishing an offer",
+                center_forms.ConfirmForm,
+                _center_offer("/publish", {}, published=False),
+                "alert",
+            ),
+        ),
+        ("storefront.unpublish_offer", "POST"): (
+            Form(
+                "unpublishing an offer",
+                center_forms.ConfirmForm,
+                _center_offer("/unpublish", {}),
+                "alert",
+            ),
+        ),
+        ("storefront.delete_offer", "POST"): (
+            Form(
+                "deleting an offer", center_forms.ConfirmForm, _center_offer("/delete", {}), "alert"
+            ),
+        ),
+        ("inquiries.show", "POST"): (
+            Form(
+                "an inquiry's status",
+                storefront_forms.InquiryStatusForm,
+                _as_center_owner(_center_inquiry, {"status": "in_progress"}),
+            ),
+        ),
+    }
+)
+GET_FORMS[storefront_forms.InquiryFilterForm] = {}
 
 
 # --- JSON operations ------------------------------------------------------------------------

@@ -29,6 +29,7 @@ from core.credentials.reminders.models import Reminder, ReminderKind, ReminderOp
 from core.db import db
 from core.oauth.models import AuthorizationCode, ClientSecret, OAuthClient, OAuthToken
 from core.tenancy import tenant_scope
+from marketplace.models import CenterListing, MediatorListing
 from referrals.models import Partner, PartnerKind, PartnerMembership, PartnerRole
 from tenants.digest_models import CenterDigest
 from tenants.models import (
@@ -39,6 +40,14 @@ from tenants.models import (
     Role,
     Tenant,
     TenantStatus,
+)
+from tenants.storefront_models import (
+    CenterProfile,
+    Inquiry,
+    Offer,
+    OfferKind,
+    OfferMode,
+    OfferPricing,
 )
 
 DEFAULT_PASSWORD = "correct horse battery staple"
@@ -371,3 +380,93 @@ class CenterDigestFactory(TenantOwnedFactory):
     user = factory.SubFactory(UserFactory)
     user_id = factory.SelfAttribute("user.id")
     week = "2025-W07"
+
+
+# --- The marketplace: center pages, offers, inquiries (tenants) and listings ------------
+
+
+class CenterProfileFactory(TenantOwnedFactory):
+    """A published center page."""
+
+    class Meta:
+        model = CenterProfile
+
+    tenant = factory.SubFactory(TenantFactory)
+    presentation_fr = "Un centre de médiation au service des familles et des entreprises."
+    presentation_en = "A mediation center serving families and businesses."
+    address = "12 rue de la Paix"
+    postal_code = "75002"
+    service_area = factory.LazyFunction(lambda: ["FR-75", "FR-92"])
+    languages = factory.LazyFunction(lambda: ["fr", "en"])
+    website = "https://centre.example.org"
+    contact_email = factory.Sequence(lambda n: f"contact{n}@centre.example.org")
+    contact_phone = "+33 1 23 45 67 89"
+    published = True
+
+
+class OfferFactory(TenantOwnedFactory):
+    """A published standard offer: 3 sessions of 2 hours, 250 EUR excl. VAT per party."""
+
+    class Meta:
+        model = Offer
+
+    tenant = factory.SubFactory(TenantFactory)
+    name = factory.Sequence(lambda n: f"Médiation standard {n}")
+    kind = OfferKind.STANDARD
+    included = "Entretiens individuels, trois séances communes, rédaction de l'accord."
+    duration_minutes = 120
+    sessions = 3
+    price_excl_vat = Decimal("250.00")
+    vat_rate = Decimal("20.00")
+    price_incl_vat = factory.LazyAttribute(
+        lambda o: (o.price_excl_vat * (100 + o.vat_rate) / 100).quantize(Decimal("0.01"))
+    )
+    pricing = OfferPricing.PER_PARTY
+    mode = OfferMode.HYBRID
+    steps = factory.LazyFunction(
+        lambda: ["Entretien d'information", "Séances communes", "Accord écrit"]
+    )
+    published = True
+
+
+class InquiryFactory(TenantOwnedFactory):
+    class Meta:
+        model = Inquiry
+
+    tenant = factory.SubFactory(TenantFactory)
+    name = factory.Faker("name", locale="fr_FR")
+    email = factory.Sequence(lambda n: f"visiteur{n}@example.org")
+    message = "Bonjour, nous souhaitons une médiation familiale."
+    locale = "fr"
+    consented_at = factory.LazyFunction(now)
+
+
+class MediatorListingFactory(BaseFactory):
+    """A public row written directly (the indexer builds the real ones)."""
+
+    class Meta:
+        model = MediatorListing
+        exclude = ("profile",)
+
+    profile = factory.SubFactory(MediatorProfileFactory)
+    profile_id = factory.SelfAttribute("profile.id")
+    slug = factory.LazyAttribute(lambda o: f"mediateur-{o.profile.id.hex[:12]}")
+    display_name = factory.SelfAttribute("profile.display_name")
+    name_folded = factory.LazyAttribute(lambda o: o.profile.display_name.lower())
+    languages = factory.LazyFunction(lambda: ["fr"])
+    specialties = factory.LazyFunction(lambda: ["family"])
+    regions = factory.LazyFunction(lambda: ["FR-75"])
+    modes = factory.LazyFunction(lambda: ["online"])
+    center_slugs = factory.LazyFunction(list)
+
+
+class CenterListingFactory(BaseFactory):
+    class Meta:
+        model = CenterListing
+        exclude = ("tenant",)
+
+    tenant = factory.SubFactory(TenantFactory)
+    center_id = factory.SelfAttribute("tenant.id")
+    slug = factory.SelfAttribute("tenant.slug")
+    name = factory.SelfAttribute("tenant.legal_name")
+    name_folded = factory.LazyAttribute(lambda o: o.tenant.legal_name.lower())

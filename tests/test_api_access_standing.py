@@ -36,6 +36,7 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
+from flask import current_app
 from joserfc import jwt
 from joserfc.jwk import RSAKey
 
@@ -56,6 +57,7 @@ from tests.factories import (
     TrainingRecordFactory,
     UserFactory,
 )
+from tests.marketplace.helpers import listed_center, listed_mediator, settle
 from tests.mediator_api import stored_evidence
 from tests.oauth import (
     ALL_GRANTS,
@@ -119,6 +121,7 @@ class World:
     person: Any  # a member of the center and of the partner
     clients: dict[str, Registered]  # by owner kind: every scope and grant it may hold
     mediator_file: Any = None  # see `mediator_file`
+    listing: Any = None  # see `marketplace_listing`
 
     def owner_id(self, kind: str) -> uuid.UUID:
         return self.center.tenant.id if kind == "tenant" else self.partner.id
@@ -154,11 +157,23 @@ def mediator_file(world: World) -> Any:
     return world.mediator_file
 
 
+def marketplace_listing(world: World) -> Any:
+    """A center and a mediator published on the marketplace (the public API's ids)."""
+    if world.listing is None:
+        center = listed_center()
+        mediator = listed_mediator(center)
+        settle(current_app._get_current_object())
+        world.listing = {"center": center, "mediator": mediator}
+    return world.listing
+
+
 # How to get a value for each URL argument.
 ARGUMENTS: dict[str, Callable[[World], Any]] = {
     "profile_id": lambda w: mediator_file(w)["profile"].id,
     "record_id": lambda w: mediator_file(w)["record"].id,
     "certification_id": lambda w: mediator_file(w)["cert"].id,
+    "mediator_id": lambda w: marketplace_listing(w)["mediator"].id,
+    "center_id": lambda w: marketplace_listing(w)["center"].id,
 }
 
 _RECORD = {

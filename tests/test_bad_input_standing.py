@@ -69,7 +69,7 @@ import pytest
 from marshmallow import fields as ma
 from marshmallow import validate
 
-from core import audit
+from core import audit, jobs
 from core.api import Blueprint, Schema
 from core.db import db
 from core.files.uploads import body_limit
@@ -176,6 +176,10 @@ class Sender:
         return snapshot(self.engine, self.redis, len(self.mailbox.messages))
 
     def send(self, url: str, method: str, case: Case, accept: str) -> tuple[Any, list[str]]:
+        # Jobs the setup queued (e.g. the marketplace's listing refresh after a new
+        # offer) run now, on Redis, not in the drain after the refused request.
+        if not self.ctx.app.config["JOBS_INLINE"]:
+            jobs.run_pending(self.ctx.app)
         before = self.state()
         headers = {"Accept": accept, **case.headers}
         body: dict[str, Any] = {"data": case.data}

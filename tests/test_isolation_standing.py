@@ -177,6 +177,9 @@ ARGUMENTS: dict[str, Callable[[World], Any]] = {
     # B's owner's mediator profile, which center B works with (an active affiliation):
     # the records and certifications above are of it.
     "profile_id": lambda w: affiliated_profile_of(w.b.owner, w.b.tenant).id,
+    # One of B's offers and one of its inquiries (seeded by world.seed_center).
+    "offer_id": lambda w: w.b.rows["Offer"][0].id,
+    "inquiry_id": lambda w: w.b.rows["Inquiry"][0].id,
 }
 
 # The catalogue scheme the valid certification form names.
@@ -208,6 +211,40 @@ def _with_evidence(row: Any) -> Any:
 # A valid form for every method but GET, so that B's insider succeeds: exactly the
 # fields the form declares (forms refuse undeclared ones); the CSRF token is added.
 FORMS: dict[tuple[str, str], dict[str, str]] = {
+    ("storefront.page", "POST"): {
+        "presentation_fr": "Le centre B.",
+        "presentation_en": "Center B.",
+        "address": "3 rue B",
+        "postal_code": "33000",
+        "service_area": "FR-33",
+        "languages": "fr",
+        "website": "https://centre-b.example",
+        "contact_email": "contact@centre-b.example",
+        "contact_phone": "+33 5 36 49 00 20",
+        "require_compliance": "",
+        "published": "y",
+    },
+    **{
+        (endpoint, "POST"): {
+            "name": "Médiation B",
+            "kind": "standard",
+            "included": "Trois séances.",
+            "duration_minutes": "120",
+            "sessions": "3",
+            "price_excl_vat": "450",
+            "vat_rate": "20",
+            "pricing": "shared",
+            "mode": "hybrid",
+            "steps": "Entretien\nSéances\nAccord",
+            "position": "0",
+            "published": "y",
+        }
+        for endpoint in ("storefront.new_offer", "storefront.edit_offer")
+    },
+    ("storefront.publish_offer", "POST"): {},
+    ("storefront.unpublish_offer", "POST"): {},
+    ("storefront.delete_offer", "POST"): {},
+    ("inquiries.show", "POST"): {"status": "in_progress"},
     ("tenants.change_role", "POST"): {"role": "admin"},
     ("tenants.remove_member", "POST"): {},
     ("tenants.invite", "POST"): {"email": "new-mediator@example.org", "role": "mediator"},

@@ -24,7 +24,13 @@ TENANT_ROW_FACTORIES: dict[str, Any] = {
     "AuditEvent": factories.AuditEventFactory,
     "Affiliation": factories.AffiliationFactory,
     "CenterDigest": factories.CenterDigestFactory,
+    "CenterProfile": factories.CenterProfileFactory,
+    "Offer": factories.OfferFactory,
+    "Inquiry": factories.InquiryFactory,
 }
+
+# Tables with one row per tenant at most.
+ONE_PER_TENANT = {"CenterProfile": 1}
 
 
 def tenant_models() -> list[type]:
@@ -46,7 +52,7 @@ def seed_center(slug: str) -> Center:
     owner = factories.MembershipFactory(tenant=tenant, role=Role.OWNER).user
     center = Center(tenant=tenant, owner=owner)
     for name, factory in TENANT_ROW_FACTORIES.items():
-        center.rows[name] = factory.create_batch(2, tenant=tenant)
+        center.rows[name] = factory.create_batch(ONE_PER_TENANT.get(name, 2), tenant=tenant)
     return center
 
 

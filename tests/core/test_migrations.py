@@ -15,7 +15,9 @@ from core.db import Base
 def test_models_and_migrations_do_not_drift(owner_engine):
     import_models()
     with owner_engine.connect() as conn:
-        context = MigrationContext.configure(conn, opts={"compare_type": True})
+        context = MigrationContext.configure(
+            conn, opts={"compare_type": True, "include_name": migrate.include_name}
+        )
         differences = compare_metadata(context, Base.metadata)
     assert differences == []
 

@@ -42,9 +42,14 @@ def test_staff_list_and_view_centers_through_the_audited_platform_scope(client):
     assert detail.status_code == 200
 
     db.session.expire_all()
-    reads = db.session.scalars(
-        select(SecurityEvent).where(SecurityEvent.action == "platform_scope")
-    ).all()
+    reads = [
+        event
+        for event in db.session.scalars(
+            select(SecurityEvent).where(SecurityEvent.action == "platform_scope")
+        )
+        # Creating the center queued the marketplace's listing refresh, audited too.
+        if not event.details["reason"].startswith("marketplace:")
+    ]
     assert {e.actor_id for e in reads} == {staff.id}
     assert any(e.tenant_id == lyon.id for e in reads)
     assert {e.details["reason"] for e in reads} >= {"staff: list of centers"}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
+from decimal import Decimal
 
 from sqlalchemy import func, select
 
@@ -16,7 +17,8 @@ from core.db import db
 from core.tenancy import scoped
 from referrals.models import Partner, PartnerMembership
 from tenants import services
-from tenants.models import Affiliation, Membership, Role, Tenant, TenantStatus
+from tenants.models import Affiliation, AffiliationStatus, Membership, Role, Tenant, TenantStatus
+from tenants.storefront_models import CenterProfile, Offer
 
 
 def _counts() -> dict[str, int]:
@@ -29,7 +31,25 @@ def _counts() -> dict[str, int]:
             )
         )
         affiliations = db.session.scalar(select(func.count()).select_from(Affiliation))
+        center_pages = db.session.scalar(
+            select(func.count()).where(CenterProfile.published.is_(True))
+        )
+        offers = db.session.scalar(select(func.count()).where(Offer.published.is_(True)))
+        # Every mediator who agreed to be listed is published by their active centers.
+        unpublished = db.session.scalar(
+            select(func.count())
+            .select_from(Affiliation)
+            .join(MediatorProfile, MediatorProfile.id == Affiliation.profile_id)
+            .where(
+                MediatorProfile.listed_publicly.is_(True),
+                Affiliation.status == AffiliationStatus.ACTIVE,
+                Affiliation.published.is_(False),
+            )
+        )
     return {
+        "published_center_pages": center_pages,
+        "published_offers": offers,
+        "consenting_but_unpublished": unpublished,
         "profiles": db.session.scalar(select(func.count()).select_from(MediatorProfile)),
         "claimed_profiles": db.session.scalar(
             select(func.count()).where(MediatorProfile.user_id.is_not(None))
@@ -61,6 +81,9 @@ def test_demo_seeding_is_complete_valid_usable_and_idempotent(client):
     logins = demo.seed()
     first = _counts()
     assert first == {
+        "published_center_pages": 3,
+        "published_offers": 4 + 3 + 3,
+        "consenting_but_unpublished": 0,
         "profiles": 30 + 3,  # and one profile per center waiting to be claimed
         "claimed_profiles": 30,
         "affiliations": 36 + 3,
@@ -113,6 +136,16 @@ def test_demo_seeding_is_complete_valid_usable_and_idempotent(client):
     assert {Status.COMPLIANT, Status.HOURS_SHORT, Status.UNVERIFIED, Status.EXPIRING} <= set(
         statuses
     )
+
+    # Each center's page and offers are complete: prices with VAT, presentations in both
+    # languages, and a private contact address.
+    with scoped(platform_reason="test inspection"):
+        pages = db.session.scalars(select(CenterProfile)).all()
+        offers = db.session.scalars(select(Offer)).all()
+    assert all(p.presentation_fr and p.presentation_en and p.contact_email for p in pages)
+    assert all(p.address and p.postal_code and p.service_area for p in pages)
+    assert all(o.price_incl_vat == o.price_excl_vat * Decimal("1.2") for o in offers)
+    assert {o.name for o in offers} >= {"Médiation express", "Médiation standard"}
 
     demo.seed()
     assert _counts() == first
