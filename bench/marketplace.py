@@ -224,7 +224,7 @@ def search_pool(libpq_url: str, profiles: int) -> tuple[list[dict[str, str]], li
             pool, sizes = kept["pool"], kept["sizes"]
         else:
             pool, sizes = [], []
-            conn.execute(baseline.NAME_SIMILARITY)
+            baseline.apply_settings(conn)
             for word in words:
                 rows = conn.execute(POOL_COUNT, {"q": word, "languages": list(LANGUAGES)})
                 for language, specialty, count in rows:

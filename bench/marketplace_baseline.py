@@ -47,7 +47,13 @@ LIMIT 20
 """  # noqa: S608 (constants only; the values are bound)
 # The search's settings, so that the baseline is as fast as it can be (JIT compiling
 # costs a common word's query more than it saves).
-SETTINGS = "SET pg_trgm.word_similarity_threshold = 0.5; SET jit = off"
+SETTINGS = ("SET pg_trgm.word_similarity_threshold = 0.5", "SET jit = off")
+
+
+def apply_settings(conn: psycopg.Connection) -> None:
+    for setting in SETTINGS:
+        conn.execute(setting)
+
 
 app = Flask(__name__)
 _connection: list[psycopg.Connection] = []
@@ -63,8 +69,7 @@ def connection() -> psycopg.Connection:
                 row_factory=dict_row,
             )
         ]
-        for setting in SETTINGS.split("; "):
-            _connection[0].execute(setting)
+        apply_settings(_connection[0])
     return _connection[0]
 
 

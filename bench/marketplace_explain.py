@@ -64,7 +64,7 @@ def explain_baseline(libpq_url: str, search: dict[str, str]) -> list[str]:
     params = {"q": search["q"], "language": [search["language"]]}
     params["specialty"] = [search["specialty"]]
     with psycopg.connect(libpq_url, prepare_threshold=None) as conn:
-        conn.execute(baseline.NAME_SIMILARITY)
+        baseline.apply_settings(conn)
         rows = conn.execute("EXPLAIN (ANALYZE, BUFFERS) " + baseline.QUERY, params).fetchall()
     return [f"baseline({search}):\n{_plan(rows)}"]
 
