@@ -18,9 +18,10 @@ def settle(app: Flask) -> None:
         jobs.run_pending(app)
 
 
-def listed_center(**page: Any) -> Tenant:
-    """An active center with a published page and one published offer."""
-    tenant = factories.TenantFactory()
+def listed_center(city: str = "Paris", **page: Any) -> Tenant:
+    """An active center with a published page and one published offer. Its city is
+    fixed: it is searchable text, and a random one could match a test's query."""
+    tenant = factories.TenantFactory(city=city)
     factories.CenterProfileFactory(tenant=tenant, **page)
     factories.OfferFactory(tenant=tenant)
     return tenant
