@@ -68,6 +68,8 @@ def _register_domains(app: Flask, rest_api: api.Api) -> None:
     import core.oauth.api
     import core.views
     import marketplace
+    import referrals.api
+    import referrals.center_api
     import referrals.demo
     import referrals.views
     import tenants.claims
@@ -93,6 +95,8 @@ def _register_domains(app: Flask, rest_api: api.Api) -> None:
     app.register_blueprint(tenants.storefront.bp)
     app.register_blueprint(tenants.inquiries.bp)
     app.register_blueprint(referrals.views.bp)
+    rest_api.register_blueprint(referrals.api.blp)
+    rest_api.register_blueprint(referrals.center_api.blp)
     app.register_blueprint(core.credentials.reminders.views.bp)
     app.register_blueprint(core.credentials.credential_views.bp)
     app.register_blueprint(core.credentials.catalogue_views.bp)

@@ -53,6 +53,8 @@ class Tenant(IdMixin, Base):
         str_enum(TenantStatus, "tenant_status"), default=TenantStatus.PENDING
     )
     require_2fa_for_admins: Mapped[bool] = mapped_column(default=False)
+    # Whether partners may send the center cases (the referral API and portal).
+    accepts_referrals: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     activated_at: Mapped[datetime | None]
 

@@ -32,6 +32,7 @@ from __future__ import annotations
 import json
 import re
 import secrets
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -58,6 +59,7 @@ from core.oauth.clients import disable_client
 from core.oauth.forms import ConsentForm
 from core.tenancy import tenant_scope
 from marketplace.contact import CenterContactForm, MediatorContactForm
+from referrals.models import ReferralStatus
 from tenants import forms as center_forms
 from tenants import mediator_forms, storefront_forms
 from tests import factories as all_factories
@@ -71,11 +73,14 @@ from tests.factories import (
     InvitationFactory,
     MediatorProfileFactory,
     OAuthTokenFactory,
+    PartnerFactory,
+    ReferralFactory,
     TenantFactory,
     TrainingRecordFactory,
     UserFactory,
 )
 from tests.oauth import pkce_pair, register
+from tests.referrals import helpers as referral_helpers
 from tests.tenants.helpers import Center, make_center, membership_of, refresh_csrf, sign_in
 
 
@@ -1036,3 +1041,59 @@ UPLOAD_OPERATIONS: dict[tuple[str, str], Callable[[Ctx], Stage]] = {
         lambda r, c: f"{_ME}/certifications/{c.id}/evidence", lambda c: _EVIDENCE
     ),
 }
+
+
+# --- referrals (/api/v1/referrals, /api/v1/center/referrals) -------------------------------
+
+
+def _new_referral(ctx: Ctx) -> Stage:
+    center, partner = TenantFactory(), PartnerFactory()
+    headers = referral_helpers.partner_token(ctx.app, partner.id)
+    return Stage("/api/v1/referrals", referral_helpers.referral_body(center), headers)
+
+
+def _referral_step(
+    step: str, status: ReferralStatus, body: Callable[[Any], dict[str, Any]] = lambda m: {}
+) -> Callable[[Ctx], Stage]:
+    """A step on a case in `status`, from which the valid body succeeds."""
+
+    def setup(ctx: Ctx) -> Stage:
+        center, partner = TenantFactory(), PartnerFactory()
+        mediator = referral_helpers.active_mediator(center)
+        case_id = uuid.uuid4()
+        ReferralFactory(id=case_id, tenant=center, partner=partner, status=status)
+        if step == "cancel":
+            headers = referral_helpers.partner_token(ctx.app, partner.id)
+            return Stage(f"/api/v1/referrals/{case_id}/cancel", body(mediator), headers)
+        headers = referral_helpers.center_token(ctx.app, center.id)
+        return Stage(f"/api/v1/center/referrals/{case_id}/{step}", body(mediator), headers)
+
+    return setup
+
+
+_CASE = "/api/v1/center/referrals/{referral_id}"
+JSON_OPERATIONS.update(
+    {
+        ("POST", "/api/v1/referrals"): _new_referral,
+        ("POST", "/api/v1/referrals/{referral_id}/cancel"): _referral_step(
+            "cancel", ReferralStatus.SUBMITTED
+        ),
+        ("POST", f"{_CASE}/acknowledge"): _referral_step("acknowledge", ReferralStatus.SUBMITTED),
+        ("POST", f"{_CASE}/accept"): _referral_step("accept", ReferralStatus.ACKNOWLEDGED),
+        ("POST", f"{_CASE}/decline"): _referral_step(
+            "decline", ReferralStatus.SUBMITTED, lambda m: {"reason": "Aucun médiateur libre."}
+        ),
+        ("POST", f"{_CASE}/assign"): _referral_step(
+            "assign",
+            ReferralStatus.ACCEPTED,
+            lambda m: {"mediator_id": str(m.id), "override_reason": None},
+        ),
+        ("POST", f"{_CASE}/schedule"): _referral_step(
+            "schedule", ReferralStatus.ASSIGNED, lambda m: {"scheduled_at": "2026-12-10T14:00:00Z"}
+        ),
+        ("POST", f"{_CASE}/outcome"): _referral_step(
+            "outcome", ReferralStatus.SCHEDULED, lambda m: {"outcome": "agreement"}
+        ),
+        ("POST", f"{_CASE}/close"): _referral_step("close", ReferralStatus.CONCLUDED),
+    }
+)

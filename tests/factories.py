@@ -30,7 +30,19 @@ from core.db import db
 from core.oauth.models import AuthorizationCode, ClientSecret, OAuthClient, OAuthToken
 from core.tenancy import tenant_scope
 from marketplace.models import CenterListing, MediatorListing
-from referrals.models import Partner, PartnerKind, PartnerMembership, PartnerRole
+from referrals.models import (
+    IdempotencyRecord,
+    Partner,
+    PartnerKind,
+    PartnerMembership,
+    PartnerRole,
+    PartyRole,
+    Referral,
+    ReferralEvent,
+    ReferralParty,
+    ReferralStatus,
+    Urgency,
+)
 from tenants.digest_models import CenterDigest
 from tenants.models import (
     Affiliation,
@@ -470,3 +482,93 @@ class CenterListingFactory(BaseFactory):
     slug = factory.SelfAttribute("tenant.slug")
     name = factory.SelfAttribute("tenant.legal_name")
     name_folded = factory.LazyAttribute(lambda o: o.tenant.legal_name.lower())
+
+
+# --- referrals -----------------------------------------------------------------------
+
+
+class ReferralFactory(TenantOwnedFactory):
+    """A case partner `partner` sent to center `tenant`, with a claimant and a respondent
+    unless `parties` names others ([(name, role, email)]) or is False."""
+
+    class Meta:
+        model = Referral
+        exclude = ("partner",)
+
+    tenant = factory.SubFactory(TenantFactory)
+    partner = factory.SubFactory(PartnerFactory)
+    partner_id = factory.SelfAttribute("partner.id")
+    reference = factory.Sequence(lambda n: f"DOSSIER-{n}")
+    dispute_type = "commercial"
+    summary = "Litige sur le paiement de factures entre deux sociétés."
+    urgency = Urgency.STANDARD
+    language = "fr"
+    parties_informed_at = factory.LazyFunction(now)
+    contact_consented_at = factory.LazyFunction(now)
+    status = ReferralStatus.SUBMITTED
+
+    @factory.post_generation
+    def parties(obj, create, extracted, **kwargs):
+        if not create or extracted is False:
+            return
+        default = [
+            ("Société Alpha", "claimant", "contact@alpha.example"),
+            ("Société Beta", "respondent", "contact@beta.example"),
+        ]
+        tenant = db.session.get(Tenant, obj.tenant_id)
+        for position, (name, role, email) in enumerate(extracted or default):
+            ReferralPartyFactory(
+                tenant=tenant,
+                referral=obj,
+                position=position,
+                name=name,
+                role=PartyRole(role),
+                email=email,
+            )
+
+
+class _OfReferral(TenantOwnedFactory):
+    """A row of a case: of `referral`, made in `tenant` (a new case there by default)."""
+
+    class Meta:
+        abstract = True
+        exclude = ("referral",)
+
+    tenant = factory.SubFactory(TenantFactory)
+    referral = factory.SubFactory(
+        ReferralFactory, tenant=factory.SelfAttribute("..tenant"), parties=False
+    )
+    partner_id = factory.SelfAttribute("referral.partner_id")
+    referral_id = factory.SelfAttribute("referral.id")
+
+
+class ReferralPartyFactory(_OfReferral):
+    class Meta:
+        model = ReferralParty
+
+    name = factory.Faker("name", locale="fr_FR")
+    name_folded = factory.LazyAttribute(lambda o: " ".join(o.name.casefold().split()))
+    role = PartyRole.CLAIMANT
+    email = factory.Sequence(lambda n: f"partie{n}@example.org")
+
+
+class ReferralEventFactory(_OfReferral):
+    class Meta:
+        model = ReferralEvent
+
+    position = factory.Sequence(lambda n: n + 1)
+    kind = "created"
+    status = ReferralStatus.SUBMITTED
+    actor = "partner"
+    details = factory.LazyFunction(dict)
+
+
+class IdempotencyRecordFactory(BaseFactory):
+    class Meta:
+        model = IdempotencyRecord
+
+    client_id = factory.Sequence(lambda n: f"mhc_test{n}")
+    key = factory.LazyFunction(lambda: str(uuid.uuid4()))
+    request_hash = "0" * 64
+    response_status = 201
+    response_body = "{}"

@@ -33,6 +33,7 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -54,6 +55,7 @@ from tests.factories import (
     MembershipFactory,
     PartnerFactory,
     PartnerMembershipFactory,
+    ReferralFactory,
     TrainingRecordFactory,
     UserFactory,
 )
@@ -69,6 +71,7 @@ from tests.oauth import (
     client_credentials_token,
     register,
 )
+from tests.referrals.helpers import referral_body
 from tests.tenants.helpers import Center, make_center, sign_in
 from tests.url_map import url_map_app
 
@@ -174,6 +177,8 @@ ARGUMENTS: dict[str, Callable[[World], Any]] = {
     "certification_id": lambda w: mediator_file(w)["cert"].id,
     "mediator_id": lambda w: marketplace_listing(w)["mediator"].id,
     "center_id": lambda w: marketplace_listing(w)["center"].id,
+    # A case the partner sent to the center: each side reads it through its own routes.
+    "referral_id": lambda w: ReferralFactory(tenant=w.center.tenant, partner=w.partner).id,
 }
 
 _RECORD = {
@@ -204,6 +209,16 @@ BODIES: dict[tuple[str, str], dict[str, Any]] = {
         "display_name": "Jean Dupont",
     },
     ("center_mediators_api.change_affiliation", "PATCH"): {"internal_notes": "Le lundi."},
+    # Any valid body: a step the case's status does not allow answers 409, which counts.
+    ("referrals_api.create_referral", "POST"): referral_body(SimpleNamespace(slug="centre")),
+    ("referrals_api.cancel_referral", "POST"): {},
+    ("center_referrals_api.acknowledge", "POST"): {},
+    ("center_referrals_api.accept", "POST"): {},
+    ("center_referrals_api.decline", "POST"): {"reason": "Aucun médiateur disponible."},
+    ("center_referrals_api.assign", "POST"): {"mediator_id": str(uuid.uuid4())},
+    ("center_referrals_api.schedule", "POST"): {"scheduled_at": "2026-12-10T14:00:00Z"},
+    ("center_referrals_api.outcome", "POST"): {"outcome": "agreement"},
+    ("center_referrals_api.close", "POST"): {},
     # Any text: what is not a credential of ours is answered "tampered", with a 200.
     ("signed_credentials_api.verify", "POST"): {"credential": "not-a-credential"},
 }

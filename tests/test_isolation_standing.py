@@ -45,6 +45,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from io import BytesIO
@@ -58,14 +59,17 @@ from sqlalchemy.engine import Engine
 from core.credentials.catalogue import by_code
 from core.credentials.profiles import profile_of_user
 from core.db import Base, db
+from referrals.models import ReferralStatus
 from tenants.models import Tenant
 from tests.core.credentials.credential_helpers import certification_held_by
 from tests.factories import (
+    AffiliationFactory,
     CertificationSchemeFactory,
     MediatorProfileFactory,
     OAuthTokenFactory,
     PartnerFactory,
     PartnerMembershipFactory,
+    ReferralFactory,
     TrainingRecordFactory,
     UserFactory,
 )
@@ -135,6 +139,7 @@ class World:
     staff: Any
     # Center B's API client, which B's owner has also authorized (a connected application).
     b_client: Any
+    route: Any = None  # the route under test (some objects are made in the state it needs)
 
 
 def seed_world() -> World:
@@ -180,7 +185,27 @@ ARGUMENTS: dict[str, Callable[[World], Any]] = {
     # One of B's offers and one of its inquiries (seeded by world.seed_center).
     "offer_id": lambda w: w.b.rows["Offer"][0].id,
     "inquiry_id": lambda w: w.b.rows["Inquiry"][0].id,
+    # A case partner B sent to center B, in the status the route's step starts from.
+    "referral_id": lambda w: _referral_for(w),
 }
+
+# The status a case must be in for B's insider to take each step (others: submitted).
+REFERRAL_STATUSES = {
+    "center_referrals_api.assign": ReferralStatus.ACCEPTED,
+    "center_referrals_api.schedule": ReferralStatus.ASSIGNED,
+    "center_referrals_api.outcome": ReferralStatus.SCHEDULED,
+    "center_referrals_api.close": ReferralStatus.CONCLUDED,
+}
+# The mediator of center B that the valid assignment names.
+B_MEDIATOR = uuid.UUID("5c6f1d9e-8a47-4b1e-9d55-0b7a3f2e6c11")
+
+
+def _referral_for(w: World) -> Any:
+    status = REFERRAL_STATUSES.get(w.route.endpoint, ReferralStatus.SUBMITTED)
+    if status == ReferralStatus.ACCEPTED:
+        AffiliationFactory(tenant=w.b.tenant, profile=MediatorProfileFactory(id=B_MEDIATOR))
+    return ReferralFactory(tenant=w.b.tenant, partner=w.partner_b, status=status).id
+
 
 # The catalogue scheme the valid certification form names.
 FORM_SCHEME = "fr-isolation"
@@ -342,6 +367,14 @@ BODIES: dict[tuple[str, str], dict[str, Any]] = {
         "internal_notes": "Disponible le jeudi.",
     },
     ("center_mediators_api.verify_record", "POST"): {"verified": True},
+    ("referrals_api.cancel_referral", "POST"): {},
+    ("center_referrals_api.acknowledge", "POST"): {},
+    ("center_referrals_api.accept", "POST"): {},
+    ("center_referrals_api.decline", "POST"): {"reason": "Aucun médiateur disponible."},
+    ("center_referrals_api.assign", "POST"): {"mediator_id": str(B_MEDIATOR)},
+    ("center_referrals_api.schedule", "POST"): {"scheduled_at": "2026-12-10T14:00:00Z"},
+    ("center_referrals_api.outcome", "POST"): {"outcome": "agreement"},
+    ("center_referrals_api.close", "POST"): {},
     ("center_mediators_api.verify_certification", "POST"): {
         "verified": False,
         "reason": "Le certificat a expiré.",
@@ -491,6 +524,7 @@ def test_foreign_objects_answer_404_and_change_nothing(app, owner_engine, route)
     check_tables(route)
     world = seed_world()
     people = actors(route, world)
+    world.route = route
     values = {name: ARGUMENTS[name](world) for name in route.arguments}
     url = build(app, route, values)
     b_rows = functools.partial(digest_of, owner_engine, world.b.tenant.id, world.partner_b.id)

@@ -27,6 +27,9 @@ TENANT_ROW_FACTORIES: dict[str, Any] = {
     "CenterProfile": factories.CenterProfileFactory,
     "Offer": factories.OfferFactory,
     "Inquiry": factories.InquiryFactory,
+    "Referral": factories.ReferralFactory,
+    "ReferralParty": factories.ReferralPartyFactory,
+    "ReferralEvent": factories.ReferralEventFactory,
 }
 
 # Tables with one row per tenant at most.
