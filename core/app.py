@@ -123,7 +123,8 @@ def import_models() -> None:
     import core.credentials.reminders.models
     import core.oauth.models  # noqa: F401
     import marketplace.models  # noqa: F401
-    import referrals.models  # noqa: F401
+    import referrals.models
+    import referrals.webhook_models  # noqa: F401
     import tenants.digest_models
     import tenants.models
     import tenants.storefront_models  # noqa: F401

@@ -43,6 +43,13 @@ from referrals.models import (
     ReferralStatus,
     Urgency,
 )
+from referrals.webhook_models import (
+    WebhookAttempt,
+    WebhookDelivery,
+    WebhookEndpoint,
+    WebhookMessage,
+)
+from referrals.webhook_transport import new_secret
 from tenants.digest_models import CenterDigest
 from tenants.models import (
     Affiliation,
@@ -572,3 +579,46 @@ class IdempotencyRecordFactory(BaseFactory):
     request_hash = "0" * 64
     response_status = 201
     response_body = "{}"
+
+
+# --- webhooks ---------------------------------------------------------------------------
+
+
+class WebhookEndpointFactory(BaseFactory):
+    class Meta:
+        model = WebhookEndpoint
+
+    partner_id = factory.LazyFunction(lambda: PartnerFactory().id)
+    url = factory.Sequence(lambda n: f"https://hooks{n}.example.org/mediation")
+    event_types = factory.LazyFunction(list)  # every event
+    secret = factory.LazyFunction(new_secret)
+
+
+class WebhookMessageFactory(BaseFactory):
+    class Meta:
+        model = WebhookMessage
+
+    partner_id = factory.LazyFunction(lambda: PartnerFactory().id)
+    event_type = "referral.accepted"
+    payload = factory.LazyFunction(lambda: {"referral": {"id": str(uuid.uuid4())}})
+
+
+class WebhookDeliveryFactory(BaseFactory):
+    class Meta:
+        model = WebhookDelivery
+        exclude = ("endpoint",)
+
+    endpoint = factory.SubFactory(WebhookEndpointFactory)
+    endpoint_id = factory.SelfAttribute("endpoint.id")
+    partner_id = factory.SelfAttribute("endpoint.partner_id")
+    message_id = factory.LazyAttribute(lambda o: WebhookMessageFactory(partner_id=o.partner_id).id)
+
+
+class WebhookAttemptFactory(BaseFactory):
+    class Meta:
+        model = WebhookAttempt
+
+    delivery_id = factory.LazyFunction(lambda: WebhookDeliveryFactory().id)
+    number = 1
+    status_code = 200
+    duration_ms = 12
