@@ -27,7 +27,7 @@ from core.db import db, utcnow
 from core.errors import Conflict, DomainError
 from core.tenancy import current_scope, tenant_scope
 from marketplace.vocabulary import fold
-from referrals import lifecycle
+from referrals import lifecycle, signals
 from referrals.models import (
     Outcome,
     PartyRole,
@@ -179,6 +179,7 @@ def _event(
         details=details or {},
     )
     db.session.add(event)
+    signals.case_moved.send(referral, event=event)
     return event
 
 
