@@ -71,6 +71,7 @@ def _register_domains(app: Flask, rest_api: api.Api) -> None:
     import referrals.api
     import referrals.center_api
     import referrals.demo
+    import referrals.demo_cases
     import referrals.views
     import tenants.claims
     import tenants.demo
@@ -112,6 +113,7 @@ def _register_domains(app: Flask, rest_api: api.Api) -> None:
     # Centers first: the partners' seeder reuses its demo-user helper.
     core.demo.register(tenants.demo.seed)
     core.demo.register(referrals.demo.seed)
+    core.demo.register(referrals.demo_cases.seed)
 
 
 def import_models() -> None:

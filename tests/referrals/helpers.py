@@ -3,6 +3,8 @@ endpoint, and a valid referral body."""
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
 from typing import Any
 
 from tests.factories import AffiliationFactory, MediatorProfileFactory
@@ -52,3 +54,13 @@ def active_mediator(tenant: Any, name: str = "Marc Lefèvre") -> Any:
     profile = MediatorProfileFactory(display_name=name)
     AffiliationFactory(tenant=tenant, profile=profile)
     return profile
+
+
+def seed_demo(app, instance: Path) -> list[dict]:
+    """`flask seed-demo`: seeds, writes instance/demo.json, prints the logins."""
+    result = app.test_cli_runner().invoke(args=["seed-demo"])
+    assert result.exit_code == 0, result.output
+    written = json.loads((instance / "demo.json").read_text())["oauth_clients"]
+    for entry in written:
+        assert entry["client_id"] in result.output and entry["client_secret"] in result.output
+    return written

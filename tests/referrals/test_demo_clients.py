@@ -3,10 +3,6 @@ secret kept in instance/demo.json, and the printed credentials really reach the 
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
-
-import pytest
 from sqlalchemy import func, select
 
 from core.db import db
@@ -15,23 +11,7 @@ from core.oauth.scopes import organisation_scopes
 from referrals.demo import DEMO_CLIENT_NAME, PARTNERS
 from referrals.models import Partner
 from tests.oauth import bearer
-
-
-@pytest.fixture
-def instance(app, tmp_path: Path) -> Path:
-    """demo.json goes to a temporary instance folder, not the project's."""
-    app.instance_path = str(tmp_path)
-    return tmp_path
-
-
-def seed_demo(app, instance: Path) -> list[dict]:
-    """`flask seed-demo`: seeds, writes instance/demo.json, prints the logins."""
-    result = app.test_cli_runner().invoke(args=["seed-demo"])
-    assert result.exit_code == 0, result.output
-    written = json.loads((instance / "demo.json").read_text())["oauth_clients"]
-    for entry in written:
-        assert entry["client_id"] in result.output and entry["client_secret"] in result.output
-    return written
+from tests.referrals.helpers import seed_demo
 
 
 def clients_per_partner() -> dict[str, int]:
