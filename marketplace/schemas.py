@@ -93,14 +93,23 @@ class MediatorSearchArgs(PageQuery):
         places=2,
         allow_nan=False,
         validate=validate.Range(min=0, max=int(MAX_PRICE)),
-        metadata={"description": "Lowest `price_from_eur`, in euros incl. VAT."},
+        # Bounds stated as numbers: apispec would write the Decimal field's as strings.
+        metadata={
+            "description": "Lowest `price_from_eur`, in euros incl. VAT.",
+            "minimum": 0,
+            "maximum": int(MAX_PRICE),
+        },
     )
     price_max = fields.Decimal(
         load_default=None,
         places=2,
         allow_nan=False,
         validate=validate.Range(min=0, max=int(MAX_PRICE)),
-        metadata={"description": "Highest `price_from_eur`, in euros incl. VAT."},
+        metadata={
+            "description": "Highest `price_from_eur`, in euros incl. VAT.",
+            "minimum": 0,
+            "maximum": int(MAX_PRICE),
+        },
     )
     sort = fields.String(
         load_default="relevance",

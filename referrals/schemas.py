@@ -16,6 +16,7 @@ from referrals.models import Outcome, PartyRole, ReferralStatus, Urgency
 
 STATUSES = [s.value for s in ReferralStatus]
 OUTCOMES = [o.value for o in Outcome]
+MAX_AMOUNT = 10**12
 
 
 class PartySchema(Schema):
@@ -55,8 +56,13 @@ class NewReferralSchema(Schema):
         allow_none=True,
         places=2,
         as_string=True,
-        validate=validate.Range(min=0, max=10**12),
-        metadata={"description": "The amount at stake, in EUR"},
+        validate=validate.Range(min=0, max=MAX_AMOUNT),
+        # Bounds stated as numbers: apispec would write the Decimal field's as strings.
+        metadata={
+            "description": "The amount at stake, in EUR",
+            "minimum": 0,
+            "maximum": MAX_AMOUNT,
+        },
     )
     urgency = fields.String(
         load_default=Urgency.STANDARD.value, validate=validate.OneOf([u.value for u in Urgency])
