@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import func, select
 
 from core.db import db
-from core.tenancy import platform_scope
+from core.tenancy import platform_scope, tenant_scope
 from referrals import lifecycle
 from referrals.models import IdempotencyRecord, Referral, ReferralStatus
 from tests.factories import PartnerFactory, ReferralFactory, TenantFactory
@@ -347,8 +347,9 @@ def test_a_bad_referral_is_refused_field_by_field_and_leaves_nothing(
 
 def test_a_center_that_takes_no_referral_is_refused(app, client, sides):
     center, _partner, as_partner, _ = sides
-    center.accepts_referrals = False
-    db.session.commit()
+    with tenant_scope(center.id):  # the center's own setting (RLS on PostgreSQL)
+        center.accepts_referrals = False
+        db.session.commit()
     refused = client.post(
         BASE, json=referral_body(center), headers={**as_partner, "Accept-Language": "en"}
     )
