@@ -72,6 +72,7 @@ def _register_domains(app: Flask, rest_api: api.Api) -> None:
     import referrals.center_api
     import referrals.demo
     import referrals.demo_cases
+    import referrals.jobs
     import referrals.notifications
     import referrals.views
     import tenants.claims
@@ -110,6 +111,7 @@ def _register_domains(app: Flask, rest_api: api.Api) -> None:
     core.cli.init_app(app)
     tenants.views.init_app(app)
     referrals.views.init_app(app)
+    referrals.jobs.init_app()
     referrals.notifications.init_app(app)
     tenants.digest.init_app(app)
     # Centers first: the partners' seeder reuses its demo-user helper.
