@@ -11,12 +11,12 @@ import binascii
 import json
 from typing import Any
 
-from flask import Flask
+from flask import Flask, request
 from flask_smorest import Api as _Api
 from flask_smorest import Blueprint as _Blueprint
 from marshmallow import RAISE, fields, validate
 from marshmallow import Schema as _Schema
-from werkzeug.exceptions import BadRequest
+from werkzeug.exceptions import BadRequest, UnsupportedMediaType
 
 MAX_PAGE_SIZE = 100
 DEFAULT_PAGE_SIZE = 50
@@ -93,7 +93,25 @@ def decode_cursor(cursor: str, size: int) -> list[str]:
     return values
 
 
+BODY_TYPES = ("application/json", "multipart/form-data")
+
+
+def refuse_other_bodies() -> None:
+    """An API write's body is JSON (or a multipart upload): anything else is a 415,
+    rather than read as no body at all (a step taking no field would then succeed on
+    text it never parsed)."""
+    if not request.path.startswith("/api/") or request.method not in ("POST", "PUT", "PATCH"):
+        return
+    if not request.content_length and "chunked" not in request.headers.get("Transfer-Encoding", ""):
+        return
+    mimetype = request.mimetype
+    if mimetype in BODY_TYPES or mimetype.endswith("+json"):
+        return
+    raise UnsupportedMediaType("Send the request body as application/json.")
+
+
 def init_app(app: Flask) -> Api:
     rest_api = Api(app, spec_kwargs={"info": {"description": "Mediation Hub REST API"}})
     app.extensions["rest_api"] = rest_api
+    app.before_request(refuse_other_bodies)
     return rest_api

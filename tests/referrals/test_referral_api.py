@@ -356,3 +356,13 @@ def test_a_center_that_takes_no_referral_is_refused(app, client, sides):
     assert (
         "does not accept referrals" in assert_problem(refused, 422)["errors"]["json"]["center"][0]
     )
+
+
+def test_a_step_needs_no_body_but_refuses_one_that_is_not_json(app, client, sides):
+    center, partner, _as_partner, as_center = sides
+    case = ReferralFactory(tenant=center, partner=partner)
+    path = f"{CENTER}/{case.id}"
+    assert client.post(f"{path}/acknowledge", headers=as_center).status_code == 200
+    text = {**as_center, "Content-Type": "text/plain"}
+    assert_problem(client.post(f"{path}/accept", headers=text, data="accept"), 415)
+    assert client.get(path, headers=as_center).json["status"] == "acknowledged"
