@@ -272,6 +272,8 @@ ACTION_LABELS: dict[str, Any] = {
     "record.rejected": _l("Training record rejected"),
     "certification.verified": _l("Certification verified"),
     "certification.rejected": _l("Certification rejected"),
+    "referral.read": _l("Referred case opened"),
+    "referral.conflict_overridden": _l("Mediator assigned despite a possible conflict of interest"),
 }
 
 
