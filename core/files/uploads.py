@@ -41,16 +41,23 @@ def accepts_upload(view: View) -> View:
     return view
 
 
-def body_limit() -> int | None:
-    """The body limit of the current request's route."""
-    default = current_app.config.get("MAX_CONTENT_LENGTH")
+def _declared_limit() -> int | None:
     view = current_app.view_functions.get(request.endpoint or "")
     if view is None:
-        return default
-    declared = getattr(view, "body_limit", None) or getattr(
+        return None
+    return getattr(view, "body_limit", None) or getattr(
         getattr(view, "view_class", None), "body_limit", None
     )
-    return declared or default
+
+
+def takes_upload() -> bool:
+    """Whether the current request's route accepts an upload (`accepts_upload`)."""
+    return _declared_limit() is not None
+
+
+def body_limit() -> int | None:
+    """The body limit of the current request's route."""
+    return _declared_limit() or current_app.config.get("MAX_CONTENT_LENGTH")
 
 
 def read_evidence(upload: FileStorage | None) -> CheckedFile | None:
