@@ -72,9 +72,15 @@ def _register_domains(app: Flask, rest_api: api.Api) -> None:
     import referrals.center_api
     import referrals.demo
     import referrals.demo_cases
+    import referrals.inbox
     import referrals.jobs
     import referrals.notifications
+    import referrals.partner_views
+    import referrals.portal
+    import referrals.sandbox
     import referrals.views
+    import referrals.webhooks
+    import referrals.webhooks_api
     import tenants.claims
     import tenants.demo
     import tenants.digest
@@ -98,8 +104,12 @@ def _register_domains(app: Flask, rest_api: api.Api) -> None:
     app.register_blueprint(tenants.storefront.bp)
     app.register_blueprint(tenants.inquiries.bp)
     app.register_blueprint(referrals.views.bp)
+    app.register_blueprint(referrals.partner_views.bp)
+    app.register_blueprint(referrals.inbox.bp)
+    app.register_blueprint(referrals.portal.bp)
     rest_api.register_blueprint(referrals.api.blp)
     rest_api.register_blueprint(referrals.center_api.blp)
+    rest_api.register_blueprint(referrals.webhooks_api.blp)
     app.register_blueprint(core.credentials.reminders.views.bp)
     app.register_blueprint(core.credentials.credential_views.bp)
     app.register_blueprint(core.credentials.catalogue_views.bp)
@@ -111,7 +121,10 @@ def _register_domains(app: Flask, rest_api: api.Api) -> None:
     core.cli.init_app(app)
     tenants.views.init_app(app)
     referrals.views.init_app(app)
+    referrals.partner_views.init_app(app)
     referrals.jobs.init_app()
+    referrals.sandbox.init_app(app)
+    referrals.webhooks.init_app(app)
     referrals.notifications.init_app(app)
     tenants.digest.init_app(app)
     # Centers first: the partners' seeder reuses its demo-user helper.
@@ -130,6 +143,7 @@ def import_models() -> None:
     import core.oauth.models  # noqa: F401
     import marketplace.models  # noqa: F401
     import referrals.models
+    import referrals.partner_models
     import referrals.webhook_models  # noqa: F401
     import tenants.digest_models
     import tenants.models

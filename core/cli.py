@@ -9,7 +9,6 @@ from pathlib import Path
 
 import click
 from flask import Flask, current_app
-from rq import SimpleWorker
 from rq.cron import CronScheduler
 
 from core import audit, demo, jobs, migrate
@@ -84,9 +83,14 @@ def _set_staff(email: str, value: bool) -> None:
 @click.option("--queues", default=",".join(jobs.QUEUES), show_default=True)
 @click.option("--burst", is_flag=True, help="Stop when the queues are empty.")
 def worker_command(queues: str, burst: bool) -> None:
-    """Run an RQ worker (non-forking: each job runs in this process)."""
+    """Run an RQ worker (non-forking: each job runs in this process), which also runs
+    the periodic tasks (core.jobs.every) between jobs."""
     names = [name.strip() for name in queues.split(",") if name.strip()]
-    worker = SimpleWorker([jobs.queue(n) for n in names], connection=jobs.redis_connection())
+    worker = jobs.Worker(
+        [jobs.queue(n) for n in names],
+        connection=jobs.redis_connection(),
+        app=current_app._get_current_object(),
+    )
     worker.work(burst=burst, logging_level=current_app.config["LOG_LEVEL"])
 
 

@@ -104,6 +104,15 @@ def load_config(instance_path: str) -> dict[str, Any]:
         "OAUTH_TOKEN_RATE_PER_IP": _rate(env.get("OAUTH_TOKEN_RATE_PER_IP"), (300, 60)),
         "API_RATE_PER_CLIENT": _rate(env.get("API_RATE_PER_CLIENT"), (600, 60)),
         "API_RATE_ANONYMOUS": _rate(env.get("API_RATE_ANONYMOUS"), (60, 60)),
+        # Outgoing webhooks (referrals.webhook_jobs). Receivers must be public https
+        # addresses; development and tests may allow http and private addresses
+        # (loopback included; cloud metadata addresses never).
+        "WEBHOOKS_ALLOW_PRIVATE": _bool(env.get("WEBHOOKS_ALLOW_PRIVATE"), default=False),
+        # Multiplies the retry schedule (tests run it in milliseconds), the timeout of one
+        # attempt, and how often the workers look for due retries and stranded events.
+        "WEBHOOK_SCHEDULE_SCALE": float(env.get("WEBHOOK_SCHEDULE_SCALE") or 1.0),
+        "WEBHOOK_TIMEOUT_SECONDS": float(env.get("WEBHOOK_TIMEOUT_SECONDS") or 10),
+        "WEBHOOK_SWEEP_SECONDS": float(env.get("WEBHOOK_SWEEP_SECONDS") or 5),
     }
 
 

@@ -37,6 +37,7 @@ DISALLOWED = (
     "/login",
     "/logout",
     "/signup",
+    "/partners/signup",
     "/password",
     "/me/",
     "/join",

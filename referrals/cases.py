@@ -38,7 +38,7 @@ from referrals.models import (
     Urgency,
 )
 from tenants.models import AffiliationStatus, Tenant
-from tenants.services import centers, mediator_files
+from tenants.services import centers, mediator_files, sandbox
 from tenants.services.rules import FieldError, NotFound
 
 MAX_PARTIES = 20
@@ -126,12 +126,16 @@ class Page:
 # --- sending ------------------------------------------------------------------------------
 
 
-def _center(ref: str) -> Tenant:
+def _center(ref: str, *, test: bool) -> Tenant:
+    """The center a case is sent to; a test client's cases all go to the sandbox, which
+    takes no other."""
+    if test:
+        return sandbox.sandbox_center()[0]
     try:
         center = centers.find_live_center_by_id(uuid.UUID(ref))
     except ValueError:
         center = centers.find_live_center(ref)
-    if center is None:
+    if center is None or sandbox.is_sandbox(center):
         raise FieldError("center", _l("No center has this id or slug."))
     if not center.accepts_referrals:
         raise FieldError("center", _l("This center does not accept referrals at the moment."))
@@ -168,6 +172,9 @@ def _event(
 ) -> ReferralEvent:
     referral.steps = (referral.steps or 0) + 1
     event = ReferralEvent(
+        # Given now rather than at the flush: the signal's subscribers read them.
+        id=uuid.uuid4(),
+        created_at=utcnow(),
         position=referral.steps,
         tenant_id=referral.tenant_id,
         partner_id=referral.partner_id,
@@ -192,12 +199,18 @@ def _in_center(tenant_id: uuid.UUID) -> Iterator[None]:
 
 
 def send(
-    data: ReferralInput, *, partner_id: uuid.UUID, client_id: str | None, actor: Actor
+    data: ReferralInput,
+    *,
+    partner_id: uuid.UUID,
+    client_id: str | None,
+    actor: Actor,
+    test: bool = False,
 ) -> Referral:
-    """A partner's new case, addressed to a live center that accepts referrals."""
+    """A partner's new case, addressed to a live center that accepts referrals (a test
+    client's, to the sandbox center whatever it names)."""
     errors = _checked(data)
     try:
-        center = _center(data.center)
+        center = _center(data.center, test=test)
     except FieldError as refused:
         errors["center"] = refused.message
         center = None
@@ -332,12 +345,21 @@ def public_mediator_name(profile_id: uuid.UUID | None) -> str | None:
 
 
 def _move(
-    referral: Referral, step_name: str, actor: Actor, details: dict[str, Any] | None = None
+    referral: Referral,
+    step_name: str,
+    actor: Actor,
+    details: dict[str, Any] | None = None,
+    **changes: Any,
 ) -> Referral:
+    """Take a step. The new status and the step's `changes` to the case are set before
+    the step's signal, whose subscribers (the webhook outbox) read the case as it is
+    after the step."""
     step = lifecycle.check(step_name, referral.status)
     if step.actor != actor.kind:
         raise NotFound(str(_l("No such referral.")))
     referral.status = step.target
+    for name, value in changes.items():
+        setattr(referral, name, value)
     _event(referral, step_name, actor, details)
     return referral
 
@@ -368,9 +390,7 @@ def decline(referral_id: uuid.UUID, reason: str, actor: Actor) -> Referral:
     if not 1 <= len(reason) <= 1000:
         raise FieldError("reason", _l("Give the partner a reason of 1 to 1,000 characters."))
     referral = _center_case(referral_id)
-    _move(referral, "decline", actor, {"reason": reason})
-    referral.decline_reason = reason
-    return referral
+    return _move(referral, "decline", actor, {"reason": reason}, decline_reason=reason)
 
 
 def conflicts(referral: Referral, profile_id: uuid.UUID) -> list[ConflictHit]:
@@ -443,18 +463,14 @@ def schedule(referral_id: uuid.UUID, at: datetime, actor: Actor) -> Referral:
     if at.tzinfo is None:
         raise FieldError("scheduled_at", _l("Give the date and time with its time zone."))
     referral = _center_case(referral_id)
-    _move(referral, "schedule", actor, {"scheduled_at": at.isoformat()})
-    referral.scheduled_at = at
-    return referral
+    return _move(referral, "schedule", actor, {"scheduled_at": at.isoformat()}, scheduled_at=at)
 
 
 def record_outcome(referral_id: uuid.UUID, outcome: str, actor: Actor) -> Referral:
     if outcome not in {o.value for o in Outcome}:
         raise FieldError("outcome", _l("Choose an outcome from the list."))
     referral = _center_case(referral_id)
-    _move(referral, "record_outcome", actor, {"outcome": outcome})
-    referral.outcome = Outcome(outcome)
-    return referral
+    return _move(referral, "record_outcome", actor, {"outcome": outcome}, outcome=Outcome(outcome))
 
 
 def close(referral_id: uuid.UUID, actor: Actor) -> Referral:
@@ -466,3 +482,50 @@ def count_open() -> int:
     return db.session.scalar(
         select(func.count()).select_from(Referral).where(Referral.status.in_(lifecycle.OPEN))
     )
+
+
+# --- pages (the center's inbox, the partner's portal) -------------------------------------
+
+LIST_PAGE_SIZE = 25
+
+
+@dataclass(frozen=True)
+class Listing:
+    items: list[Referral]
+    page: int
+    pages: int
+    counts: dict[str, int]  # every status, with the number of cases in it
+
+
+def status_counts(*, assigned_to: uuid.UUID | None = None) -> dict[str, int]:
+    """The number of the scope's cases in each status (every status named, 0 or more);
+    with `assigned_to`, of the cases assigned to that mediator only."""
+    query = select(Referral.status, func.count()).group_by(Referral.status)
+    if assigned_to is not None:
+        query = query.where(Referral.mediator_profile_id == assigned_to)
+    counts = {status.value: 0 for status in ReferralStatus}
+    for status, number in db.session.execute(query):
+        counts[ReferralStatus(status).value] = number
+    return counts
+
+
+def listing(
+    status: ReferralStatus | None = None, page: int = 1, *, assigned_to: uuid.UUID | None = None
+) -> Listing:
+    """One page of the scope's cases, newest first, optionally of one status (and only
+    those assigned to a mediator), with the count of each status."""
+    counts = status_counts(assigned_to=assigned_to)
+    query = select(Referral)
+    if assigned_to is not None:
+        query = query.where(Referral.mediator_profile_id == assigned_to)
+    if status is not None:
+        query = query.where(Referral.status == status)
+    total = counts[status.value] if status is not None else sum(counts.values())
+    pages = max(1, -(-total // LIST_PAGE_SIZE))
+    page = min(max(1, page), pages)
+    items = db.session.scalars(
+        query.order_by(Referral.created_at.desc(), Referral.id.desc())
+        .limit(LIST_PAGE_SIZE)
+        .offset((page - 1) * LIST_PAGE_SIZE)
+    )
+    return Listing(list(items), page, pages, counts)

@@ -29,6 +29,11 @@ class PartnerRole(enum.StrEnum):
     REFERRER = "referrer"
 
 
+class PartnerStatus(enum.StrEnum):
+    PENDING = "pending"  # signed up; its administrator's email not verified yet
+    ACTIVE = "active"
+
+
 class Partner(IdMixin, Base):
     __tablename__ = "partners"
 
@@ -37,7 +42,16 @@ class Partner(IdMixin, Base):
     kind: Mapped[PartnerKind] = mapped_column(str_enum(PartnerKind, "partner_kind"))
     registration_number: Mapped[str | None] = mapped_column(String(20))
     country: Mapped[str] = mapped_column(String(2), default="FR")
+    # Active unless made by the public sign-up, which waits for the email verification
+    # (referrals.partner_signup); demo and staff-made partners are live at once.
+    status: Mapped[PartnerStatus] = mapped_column(
+        str_enum(PartnerStatus, "partner_status"), default=PartnerStatus.ACTIVE
+    )
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    @property
+    def is_live(self) -> bool:
+        return self.status == PartnerStatus.ACTIVE
 
 
 class PartnerMembership(IdMixin, Base):

@@ -13,7 +13,7 @@ from sqlalchemy import select
 from core.access import Workspace
 from core.accounts.models import User
 from core.db import db
-from referrals.models import Partner, PartnerMembership
+from referrals.models import Partner, PartnerMembership, PartnerStatus
 
 SLUG_MAX = 63  # the column's length: a longer reference names no partner
 
@@ -39,22 +39,28 @@ def describe_partner(partner_id: Any) -> dict[str, Any] | None:
 
 
 def resolve_workspace(slug: str, user: Any) -> Workspace | None:
-    """The user's workspace in partner `slug`, read afresh on every request; None (404)
-    for an unknown partner or a non-member."""
+    """The user's workspace in the live partner `slug`, read afresh on every request;
+    None (404) for an unknown or pending partner, or a non-member."""
     if not slug or len(slug) > SLUG_MAX:
         return None
     membership = db.session.scalar(
         select(PartnerMembership)
         .join(PartnerMembership.partner)
-        .where(Partner.slug == slug, PartnerMembership.user_id == user.id)
+        .where(
+            Partner.slug == slug,
+            Partner.status == PartnerStatus.ACTIVE,
+            PartnerMembership.user_id == user.id,
+        )
     )
     return _workspace(membership) if membership is not None else None
 
 
 def list_workspaces(user: Any) -> list[Workspace]:
-    """Every partner organisation `user` belongs to."""
+    """Every live partner organisation `user` belongs to."""
     memberships = db.session.scalars(
-        select(PartnerMembership).where(PartnerMembership.user_id == user.id)
+        select(PartnerMembership)
+        .join(PartnerMembership.partner)
+        .where(PartnerMembership.user_id == user.id, Partner.status == PartnerStatus.ACTIVE)
     )
     return [_workspace(m) for m in memberships]
 

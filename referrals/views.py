@@ -1,4 +1,4 @@
-"""Partner workspace pages (the referral portal comes with the referrals issue)."""
+"""Partner workspace pages: the dashboard (the referral portal is referrals.portal)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,8 @@ from flask_babel import lazy_gettext as _l
 
 from core.access import access, register_lister, register_resolver
 from core.oauth.clients import register_owner
-from referrals import services
+from referrals import cases, services
+from referrals.forms import status_label
 
 bp = Blueprint("referrals", __name__, template_folder="templates")
 
@@ -42,6 +43,8 @@ def dashboard() -> str:
         partner=partner,
         kind_label=KIND_LABELS.get(partner.kind.value, partner.kind.value),
         members=services.members(partner.id),
+        referral_counts=cases.status_counts(),
+        status_label=status_label,
     )
 
 

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from secrets import SystemRandom, token_bytes
 from typing import Any, Protocol
-from urllib.parse import urlsplit
+from urllib.parse import SplitResult, urlsplit
 
 from standardwebhooks import Webhook
 
@@ -140,27 +140,24 @@ def check_destination(url: str, *, allow_private: bool) -> None:
     _resolve(url, allow_private=allow_private)
 
 
-def _resolve(url: str, *, allow_private: bool) -> _Destination:
-    if len(url) > MAX_URL_LENGTH:
-        raise DestinationRefused(f"The URL is longer than {MAX_URL_LENGTH} characters.")
-    if any(c <= " " or c == "\x7f" for c in url):
-        raise DestinationRefused("The URL contains spaces or control characters.")
-    parts = urlsplit(url)
-    if parts.scheme not in (("https", "http") if allow_private else ("https",)):
-        raise DestinationRefused("The URL must start with https://.")
-    if "@" in parts.netloc:
-        raise DestinationRefused("The URL must not contain a user name or password.")
-    host = parts.hostname
-    if not host:
-        raise DestinationRefused("The URL has no host name.")
+def check_url(url: str, *, allow_private: bool) -> None:
+    """Raise DestinationRefused unless `url` has the shape of a webhook URL, without
+    resolving its host (an endpoint being saved: the host is resolved at each delivery).
+    An address written in the URL itself is judged at once."""
+    _scheme, host, _port, _parts = _parse(url, allow_private=allow_private)
     try:
-        port = parts.port
+        address = ipaddress.ip_address(host)
     except ValueError:
-        port = 0
-    if port is None:
-        port = 443 if parts.scheme == "https" else 80
-    if not 0 < port < 65536:
-        raise DestinationRefused("The URL's port is not valid.")
+        return  # a host name
+    reason = _refusal(address, allow_private=allow_private)
+    if reason:
+        raise DestinationRefused(
+            f"{address} is {reason}: webhooks are only sent to public addresses."
+        )
+
+
+def _resolve(url: str, *, allow_private: bool) -> _Destination:
+    scheme, host, port, parts = _parse(url, allow_private=allow_private)
     try:
         infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
     except (OSError, UnicodeError):
@@ -179,7 +176,35 @@ def _resolve(url: str, *, allow_private: bool) -> _Destination:
     if not addresses:
         raise DestinationRefused(f"The host {host} could not be resolved.")
     target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
-    return _Destination(parts.scheme, host, port, target, tuple(addresses))
+    return _Destination(scheme, host, port, target, tuple(addresses))
+
+
+def _parse(url: str, *, allow_private: bool) -> tuple[str, str, int, SplitResult]:
+    """(scheme, host, port, parts) of a well-formed webhook URL, else DestinationRefused."""
+    if len(url) > MAX_URL_LENGTH:
+        raise DestinationRefused(f"The URL is longer than {MAX_URL_LENGTH} characters.")
+    if any(c <= " " or c == "\x7f" for c in url):
+        raise DestinationRefused("The URL contains spaces or control characters.")
+    try:
+        parts = urlsplit(url)
+    except ValueError:  # e.g. an unclosed [ around an IPv6 address
+        raise DestinationRefused("The URL is not valid.") from None
+    if parts.scheme not in (("https", "http") if allow_private else ("https",)):
+        raise DestinationRefused("The URL must start with https://.")
+    if "@" in parts.netloc:
+        raise DestinationRefused("The URL must not contain a user name or password.")
+    host = parts.hostname
+    if not host:
+        raise DestinationRefused("The URL has no host name.")
+    try:
+        port = parts.port
+    except ValueError:
+        port = 0
+    if port is None:
+        port = 443 if parts.scheme == "https" else 80
+    if not 0 < port < 65536:
+        raise DestinationRefused("The URL's port is not valid.")
+    return parts.scheme, host, port, parts
 
 
 def _refusal(address: IPAddress, *, allow_private: bool) -> str | None:

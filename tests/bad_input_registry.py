@@ -59,6 +59,8 @@ from core.oauth.clients import disable_client
 from core.oauth.forms import ConsentForm
 from core.tenancy import tenant_scope
 from marketplace.contact import CenterContactForm, MediatorContactForm
+from referrals import forms as referral_forms
+from referrals import partner_forms
 from referrals.models import ReferralStatus
 from tenants import forms as center_forms
 from tenants import mediator_forms, storefront_forms
@@ -74,6 +76,7 @@ from tests.factories import (
     MediatorProfileFactory,
     OAuthTokenFactory,
     PartnerFactory,
+    PartnerInvitationFactory,
     ReferralFactory,
     TenantFactory,
     TrainingRecordFactory,
@@ -81,6 +84,8 @@ from tests.factories import (
 )
 from tests.oauth import pkce_pair, register
 from tests.referrals import helpers as referral_helpers
+from tests.referrals.partner_helpers import make_partner
+from tests.referrals.partner_helpers import membership_of as partner_membership_of
 from tests.tenants.helpers import Center, make_center, membership_of, refresh_csrf, sign_in
 
 
@@ -885,6 +890,331 @@ FORMS.update(
 GET_FORMS[storefront_forms.InquiryFilterForm] = {}
 
 
+# --- a partner's sign-up, members, invitations and API clients (referrals.partner_views) --
+
+PARTNER_SIGNUP = {
+    "name": "Cabinet Roux Avocats",
+    "kind": "law_firm",
+    "registration_number": SIRET,
+    "country": "FR",
+    "accept_terms": "y",
+}
+PARTNER_ADMIN = {
+    "admin_name": "Jeanne Roux",
+    "email": "jeanne.roux@example.org",
+    "password": NEW_PASSWORD,
+    "password_confirm": NEW_PASSWORD,
+}
+PARTNER_API_CLIENT = {**API_CLIENT, "scopes": ["referrals:read", "webhooks:manage"], "sandbox": "y"}
+
+
+def _as_partner_admin(path: Callable[[Any], str], valid: dict[str, Any]) -> Callable[[Ctx], Stage]:
+    """The page `path(org)` of a new partner, its administrator signed in."""
+
+    def setup(ctx: Ctx) -> Stage:
+        org = make_partner()
+        sign_in(ctx.client, org.admin)
+        return Stage(org.url(path(org)), valid)
+
+    return setup
+
+
+def _partner_member(action: str, valid: dict[str, str]) -> Callable[[Ctx], Stage]:
+    def path(org: Any) -> str:
+        return f"members/{partner_membership_of(org.partner, org.referrer).id}/{action}"
+
+    return _as_partner_admin(path, valid)
+
+
+def _partner_invitation(action: str) -> Callable[[Ctx], Stage]:
+    def path(org: Any) -> str:
+        return f"invitations/{PartnerInvitationFactory(partner=org.partner).id}/{action}"
+
+    return _as_partner_admin(path, {})
+
+
+def _partner_integration(action: str, disabled: bool = False) -> Callable[[Ctx], Stage]:
+    def path(org: Any) -> str:
+        client = register("partner", org.partner.id).client
+        if disabled:
+            disable_client(client)
+            db.session.commit()
+        return f"integrations/{client.id}/{action}"
+
+    return _as_partner_admin(path, {})
+
+
+def _partner_join(ctx: Ctx) -> Stage:
+    org = make_partner()
+    token, token_hash = new_token()
+    PartnerInvitationFactory(
+        partner=org.partner, email="new.referrer@example.org", token_hash=token_hash
+    )
+    password = "another good password"
+    valid = {"name": "Paul Renard", "password": password, "password_confirm": password}
+    return Stage(org.url(f"join/{token}"), {**valid, "locale": "en"})
+
+
+FORMS.update(
+    {
+        ("partners.signup", "POST"): (
+            Form(
+                "partner sign-up",
+                partner_forms.PartnerSignupForm,
+                _anonymous("/partners/signup", lambda: {**PARTNER_SIGNUP, **PARTNER_ADMIN}),
+                wrong={**SIRET_WRONG, **PASSWORD_CONFIRM},
+            ),
+            Form(
+                "partner sign-up, signed in",
+                partner_forms.PartnerSignupSignedInForm,
+                _signed_in("/partners/signup", PARTNER_SIGNUP),
+                wrong=SIRET_WRONG,
+            ),
+        ),
+        ("partners.change_role", "POST"): (
+            Form(
+                "a partner member's role",
+                partner_forms.PartnerRoleForm,
+                _partner_member("role", {"role": "admin"}),
+                "alert",
+            ),
+        ),
+        ("partners.remove_member", "POST"): (
+            Form(
+                "a partner member's removal",
+                center_forms.ConfirmForm,
+                _partner_member("remove", {}),
+                "alert",
+            ),
+        ),
+        ("partners.invite", "POST"): (
+            Form(
+                "a partner invitation",
+                partner_forms.PartnerInviteForm,
+                _as_partner_admin(
+                    lambda _org: "invitations", {"email": "invitee@example.org", "role": "referrer"}
+                ),
+            ),
+        ),
+        ("partners.revoke_invitation", "POST"): (
+            Form(
+                "a partner invitation's revocation",
+                center_forms.ConfirmForm,
+                _partner_invitation("revoke"),
+                "alert",
+            ),
+        ),
+        ("partners.resend_invitation", "POST"): (
+            Form(
+                "a partner invitation sent again",
+                center_forms.ConfirmForm,
+                _partner_invitation("resend"),
+                "alert",
+            ),
+        ),
+        ("partners.join", "POST"): (
+            Form(
+                "joining a partner through an invitation",
+                center_forms.JoinForm,
+                _partner_join,
+                wrong=PASSWORD_CONFIRM,
+            ),
+        ),
+        ("partners.new_integration", "POST"): (
+            Form(
+                "a partner's API client registration",
+                partner_forms.PartnerClientForm,
+                _as_partner_admin(lambda _org: "integrations/new", PARTNER_API_CLIENT),
+                wrong={"redirect_uris": "http://app.example.org/callback"},
+            ),
+        ),
+        ("partners.rotate_integration_secret", "POST"): (
+            Form(
+                "a partner's API client secret rotation",
+                center_forms.ConfirmForm,
+                _partner_integration("rotate-secret"),
+                "alert",
+            ),
+        ),
+        ("partners.disable_integration", "POST"): (
+            Form(
+                "a partner's API client disabling",
+                center_forms.ConfirmForm,
+                _partner_integration("disable"),
+                "alert",
+            ),
+        ),
+        ("partners.enable_integration", "POST"): (
+            Form(
+                "a partner's API client enabling",
+                center_forms.ConfirmForm,
+                _partner_integration("enable", disabled=True),
+                "alert",
+            ),
+        ),
+    }
+)
+
+
+# --- the center's inbox and the partner's portal (referrals.inbox, referrals.portal) -------
+
+
+def _inbox_step(
+    step: str, status: ReferralStatus, valid: Callable[[Any], dict[str, str]] = lambda m: {}
+) -> Callable[[Ctx], Stage]:
+    """A step's form on a case in `status`, from which the valid post succeeds; `valid`
+    takes an active mediator of the center."""
+
+    def setup(ctx: Ctx) -> Stage:
+        center = make_center(locale="en")
+        mediator = referral_helpers.active_mediator(center.tenant)
+        case = ReferralFactory(tenant=center.tenant, status=status)
+        sign_in(ctx.client, center.owner)
+        return Stage(center.url(f"referrals/{case.id}/{step}"), valid(mediator))
+
+    return setup
+
+
+def _as_partner_member(path: Callable[[Any], str], valid: Callable[[], dict[str, str]]) -> Any:
+    def setup(ctx: Ctx) -> Stage:
+        partner = PartnerFactory()
+        member = all_factories.PartnerMembershipFactory(
+            partner=partner, user=UserFactory(locale="en")
+        ).user
+        sign_in(ctx.client, member)
+        return Stage(f"/p/{partner.slug}/referrals{path(partner)}", valid())
+
+    return setup
+
+
+def _portal_referral() -> dict[str, str]:
+    """A valid post of the portal's referral form, to a new center: two parties."""
+    center = TenantFactory()
+    parties = {
+        f"party_{part}_{row}": ""
+        for row in range(referral_forms.MAX_FORM_PARTIES)
+        for part in ("name", "role", "email", "phone", "lawyer")
+    }
+    parties.update(
+        {
+            "party_name_0": "Société Delta",
+            "party_role_0": "claimant",
+            "party_email_0": "juridique@delta.example",
+            "party_phone_0": "+33 4 72 00 00 00",
+            "party_lawyer_0": "Me Anne Roux",
+            "party_name_1": "Hélène Garnier",
+            "party_role_1": "respondent",
+        }
+    )
+    return {
+        "center": center.slug,
+        "preferred_mediator_id": "",
+        "reference": "CAB-2026-0042",
+        "dispute_type": "commercial",
+        "summary": "Désaccord sur la livraison et le paiement de trois commandes.",
+        "amount_eur": "18 500,50",
+        "urgency": "standard",
+        "language": "fr",
+        "preferred_mode": "hybrid",
+        **parties,
+        "parties_informed": "y",
+        "contact_consent": "y",
+    }
+
+
+def _partner_case(partner: Any) -> str:
+    return f"/{ReferralFactory(partner=partner).id}/cancel"
+
+
+FORMS.update(
+    {
+        ("inbox.acknowledge", "POST"): (
+            Form(
+                "acknowledging a referral",
+                ButtonForm,
+                _inbox_step("acknowledge", ReferralStatus.SUBMITTED),
+                "alert",
+            ),
+        ),
+        ("inbox.accept", "POST"): (
+            Form(
+                "accepting a referral",
+                ButtonForm,
+                _inbox_step("accept", ReferralStatus.ACKNOWLEDGED),
+                "alert",
+            ),
+        ),
+        ("inbox.decline", "POST"): (
+            Form(
+                "declining a referral",
+                referral_forms.DeclineForm,
+                _inbox_step(
+                    "decline",
+                    ReferralStatus.SUBMITTED,
+                    lambda m: {"reason": "Aucun médiateur disponible."},
+                ),
+            ),
+        ),
+        ("inbox.assign", "POST"): (
+            Form(
+                "assigning a mediator to a referral",
+                referral_forms.AssignForm,
+                _inbox_step(
+                    "assign",
+                    ReferralStatus.ACCEPTED,
+                    lambda m: {"mediator_id": str(m.id), "override_reason": ""},
+                ),
+            ),
+        ),
+        ("inbox.schedule", "POST"): (
+            Form(
+                "scheduling a referral's first session",
+                referral_forms.ScheduleForm,
+                _inbox_step(
+                    "schedule",
+                    ReferralStatus.ASSIGNED,
+                    lambda m: {"scheduled_at": "2026-12-10T14:00"},
+                ),
+            ),
+        ),
+        ("inbox.outcome", "POST"): (
+            Form(
+                "recording a referral's outcome",
+                referral_forms.OutcomeForm,
+                _inbox_step(
+                    "outcome", ReferralStatus.SCHEDULED, lambda m: {"outcome": "agreement"}
+                ),
+            ),
+        ),
+        ("inbox.close", "POST"): (
+            Form(
+                "closing a referral",
+                ButtonForm,
+                _inbox_step("close", ReferralStatus.CONCLUDED),
+                "alert",
+            ),
+        ),
+        ("portal.new", "POST"): (
+            Form(
+                "a new referral from the partner's portal",
+                referral_forms.ReferralForm,
+                _as_partner_member(lambda _p: "/new", _portal_referral),
+                wrong={"amount_eur": "twelve"},
+            ),
+        ),
+        ("portal.cancel", "POST"): (
+            Form(
+                "cancelling a referral",
+                ButtonForm,
+                _as_partner_member(_partner_case, lambda: {}),
+                "alert",
+            ),
+        ),
+    }
+)
+GET_FORMS[referral_forms.ReferralFilterForm] = {}
+
+
 # --- JSON operations ------------------------------------------------------------------------
 
 # (METHOD, OpenAPI path) -> a setup returning the URL, a valid body and the auth headers.
@@ -1097,3 +1427,49 @@ JSON_OPERATIONS.update(
         ("POST", f"{_CASE}/close"): _referral_step("close", ReferralStatus.CONCLUDED),
     }
 )
+
+
+# --- webhooks (/api/v1/webhooks) ------------------------------------------------------------
+
+_HOOKS = "/api/v1/webhooks"
+_ENDPOINT = {
+    "url": "https://hooks.cabinet.example/mediation",
+    "description": "Logiciel du cabinet",
+    "event_types": ["referral.accepted", "referral.declined"],
+}
+
+
+def _webhooks(path: Callable[[Any], str], valid: dict[str, Any]) -> Callable[[Ctx], Stage]:
+    """An operation of a partner's webhooks; `path` takes one of its endpoints, whose host
+    resolves to a loopback address that deliveries refuse (nothing leaves the machine)."""
+
+    def setup(ctx: Ctx) -> Stage:
+        partner = PartnerFactory()
+        endpoint = all_factories.WebhookEndpointFactory(
+            partner_id=partner.id, url="https://localhost:9/hooks"
+        )
+        headers = referral_helpers.partner_token(ctx.app, partner.id, "webhooks:manage")
+        return Stage(f"{_HOOKS}{path(endpoint)}", valid, headers)
+
+    return setup
+
+
+def _a_delivery(endpoint: Any) -> Any:
+    return all_factories.WebhookDeliveryFactory(endpoint=endpoint).id
+
+
+JSON_OPERATIONS.update(
+    {
+        ("POST", f"{_HOOKS}/endpoints"): _webhooks(lambda e: "/endpoints", _ENDPOINT),
+        ("PATCH", f"{_HOOKS}/endpoints/{{endpoint_id}}"): _webhooks(
+            lambda e: f"/endpoints/{e.id}", {**_ENDPOINT, "enabled": False}
+        ),
+        ("POST", f"{_HOOKS}/endpoints/{{endpoint_id}}/rotate-secret"): _webhooks(
+            lambda e: f"/endpoints/{e.id}/rotate-secret", {}
+        ),
+        ("POST", f"{_HOOKS}/deliveries/{{delivery_id}}/redeliver"): _webhooks(
+            lambda e: f"/deliveries/{_a_delivery(e)}/redeliver", {}
+        ),
+    }
+)
+BODYLESS_OPERATIONS.add(("DELETE", f"{_HOOKS}/endpoints/{{endpoint_id}}"))

@@ -43,6 +43,7 @@ from referrals.models import (
     ReferralStatus,
     Urgency,
 )
+from referrals.partner_models import PartnerInvitation
 from referrals.webhook_models import (
     WebhookAttempt,
     WebhookDelivery,
@@ -215,6 +216,19 @@ class PartnerMembershipFactory(BaseFactory):
     partner = factory.SubFactory(PartnerFactory)
     user = factory.SubFactory(UserFactory)
     role = PartnerRole.ADMIN
+
+
+class PartnerInvitationFactory(BaseFactory):
+    class Meta:
+        model = PartnerInvitation
+        exclude = ("partner",)
+
+    partner = factory.SubFactory(PartnerFactory)
+    partner_id = factory.SelfAttribute("partner.id")
+    email = factory.Sequence(lambda n: f"partner-invitee{n}@example.org")
+    role = PartnerRole.REFERRER
+    token_hash = factory.LazyFunction(lambda: new_token()[1])
+    expires_at = factory.LazyFunction(lambda: now() + timedelta(days=7))
 
 
 # --- OAuth ---------------------------------------------------------------------------

@@ -58,6 +58,8 @@ from tests.factories import (
     ReferralFactory,
     TrainingRecordFactory,
     UserFactory,
+    WebhookDeliveryFactory,
+    WebhookEndpointFactory,
 )
 from tests.marketplace.helpers import listed_center, listed_mediator, settle
 from tests.mediator_api import stored_evidence
@@ -170,6 +172,12 @@ def marketplace_listing(world: World) -> Any:
     return world.listing
 
 
+def webhook_endpoint(world: World) -> Any:
+    """A webhook endpoint of the partner. Its host resolves locally, to a loopback
+    address that deliveries refuse: a redelivery reaches no network."""
+    return WebhookEndpointFactory(partner_id=world.partner.id, url="https://localhost:9/hooks")
+
+
 # How to get a value for each URL argument.
 ARGUMENTS: dict[str, Callable[[World], Any]] = {
     "profile_id": lambda w: mediator_file(w)["profile"].id,
@@ -179,6 +187,9 @@ ARGUMENTS: dict[str, Callable[[World], Any]] = {
     "center_id": lambda w: marketplace_listing(w)["center"].id,
     # A case the partner sent to the center: each side reads it through its own routes.
     "referral_id": lambda w: ReferralFactory(tenant=w.center.tenant, partner=w.partner).id,
+    # The partner's webhook endpoint, and a delivery to it.
+    "endpoint_id": lambda w: webhook_endpoint(w).id,
+    "delivery_id": lambda w: WebhookDeliveryFactory(endpoint=webhook_endpoint(w)).id,
 }
 
 _RECORD = {
@@ -219,6 +230,11 @@ BODIES: dict[tuple[str, str], dict[str, Any]] = {
     ("center_referrals_api.schedule", "POST"): {"scheduled_at": "2026-12-10T14:00:00Z"},
     ("center_referrals_api.outcome", "POST"): {"outcome": "agreement"},
     ("center_referrals_api.close", "POST"): {},
+    ("webhooks_api.create_endpoint", "POST"): {"url": "https://hooks.cabinet.example/mediation"},
+    ("webhooks_api.update_endpoint", "PATCH"): {"description": "Logiciel du cabinet"},
+    ("webhooks_api.delete_endpoint", "DELETE"): {},
+    ("webhooks_api.rotate_secret", "POST"): {},
+    ("webhooks_api.redeliver", "POST"): {},
     # Any text: what is not a credential of ours is answered "tampered", with a 200.
     ("signed_credentials_api.verify", "POST"): {"credential": "not-a-credential"},
 }

@@ -59,7 +59,7 @@ from sqlalchemy.engine import Engine
 from core.credentials.catalogue import by_code
 from core.credentials.profiles import profile_of_user
 from core.db import Base, db
-from referrals.models import ReferralStatus
+from referrals.models import PartnerRole, ReferralStatus
 from tenants.models import Tenant
 from tests.core.credentials.credential_helpers import certification_held_by
 from tests.factories import (
@@ -68,10 +68,13 @@ from tests.factories import (
     MediatorProfileFactory,
     OAuthTokenFactory,
     PartnerFactory,
+    PartnerInvitationFactory,
     PartnerMembershipFactory,
     ReferralFactory,
     TrainingRecordFactory,
     UserFactory,
+    WebhookDeliveryFactory,
+    WebhookEndpointFactory,
 )
 from tests.mediator_api import PDF, stored_evidence
 from tests.oauth import authorization_code_tokens, client_credentials_token, register
@@ -187,6 +190,16 @@ ARGUMENTS: dict[str, Callable[[World], Any]] = {
     "inquiry_id": lambda w: w.b.rows["Inquiry"][0].id,
     # A case partner B sent to center B, in the status the route's step starts from.
     "referral_id": lambda w: _referral_for(w),
+    # Partner B's other member (a referrer: B's insider, an administrator, may change
+    # or remove them), its pending invitation, and its own API client.
+    "partner_membership_id": lambda w: (
+        PartnerMembershipFactory(partner=w.partner_b, role=PartnerRole.REFERRER).id
+    ),
+    "partner_invitation_id": lambda w: PartnerInvitationFactory(partner=w.partner_b).id,
+    "partner_client_id": lambda w: register("partner", w.partner_b.id).client.id,
+    # Partner B's webhook endpoint, and a delivery of one of B's messages to it.
+    "endpoint_id": lambda w: _b_endpoint(w).id,
+    "delivery_id": lambda w: WebhookDeliveryFactory(endpoint=_b_endpoint(w)).id,
 }
 
 # The status a case must be in for B's insider to take each step (others: submitted).
@@ -195,6 +208,10 @@ REFERRAL_STATUSES = {
     "center_referrals_api.schedule": ReferralStatus.ASSIGNED,
     "center_referrals_api.outcome": ReferralStatus.SCHEDULED,
     "center_referrals_api.close": ReferralStatus.CONCLUDED,
+    "inbox.assign": ReferralStatus.ACCEPTED,
+    "inbox.schedule": ReferralStatus.ASSIGNED,
+    "inbox.outcome": ReferralStatus.SCHEDULED,
+    "inbox.close": ReferralStatus.CONCLUDED,
 }
 # The mediator of center B that the valid assignment names.
 B_MEDIATOR = uuid.UUID("5c6f1d9e-8a47-4b1e-9d55-0b7a3f2e6c11")
@@ -205,6 +222,12 @@ def _referral_for(w: World) -> Any:
     if status == ReferralStatus.ACCEPTED:
         AffiliationFactory(tenant=w.b.tenant, profile=MediatorProfileFactory(id=B_MEDIATOR))
     return ReferralFactory(tenant=w.b.tenant, partner=w.partner_b, status=status).id
+
+
+def _b_endpoint(w: World) -> Any:
+    """A webhook endpoint of partner B. Its host resolves locally, to a loopback address
+    that deliveries refuse: B's redelivery reaches no network."""
+    return WebhookEndpointFactory(partner_id=w.partner_b.id, url="https://localhost:9/mediation")
 
 
 # The catalogue scheme the valid certification form names.
@@ -270,6 +293,39 @@ FORMS: dict[tuple[str, str], dict[str, str]] = {
     ("storefront.unpublish_offer", "POST"): {},
     ("storefront.delete_offer", "POST"): {},
     ("inquiries.show", "POST"): {"status": "in_progress"},
+    # The center's inbox (referrals.inbox) and the partner's portal (referrals.portal).
+    ("inbox.acknowledge", "POST"): {},
+    ("inbox.accept", "POST"): {},
+    ("inbox.decline", "POST"): {"reason": "Aucun médiateur disponible."},
+    ("inbox.assign", "POST"): {"mediator_id": str(B_MEDIATOR), "override_reason": ""},
+    ("inbox.schedule", "POST"): {"scheduled_at": "2026-12-10T14:00"},
+    ("inbox.outcome", "POST"): {"outcome": "agreement"},
+    ("inbox.close", "POST"): {},
+    ("portal.cancel", "POST"): {},
+    ("portal.new", "POST"): {
+        "center": "centre-b",
+        "preferred_mediator_id": "",
+        "reference": "B-2026-1",
+        "dispute_type": "commercial",
+        "summary": "Litige sur le paiement de factures.",
+        "amount_eur": "1200",
+        "urgency": "standard",
+        "language": "fr",
+        "preferred_mode": "",
+        **{
+            f"party_{part}_{row}": value if row == 0 else ""
+            for row in range(5)
+            for part, value in (
+                ("name", "Société Gamma"),
+                ("role", "claimant"),
+                ("email", "contact@gamma.example"),
+                ("phone", ""),
+                ("lawyer", ""),
+            )
+        },
+        "parties_informed": "y",
+        "contact_consent": "y",
+    },
     ("tenants.change_role", "POST"): {"role": "admin"},
     ("tenants.remove_member", "POST"): {},
     ("tenants.invite", "POST"): {"email": "new-mediator@example.org", "role": "mediator"},
@@ -291,6 +347,23 @@ FORMS: dict[tuple[str, str], dict[str, str]] = {
         "redirect_uris": "",
     },
     ("tenants.rotate_integration_secret", "POST"): {},
+    # A partner's members, invitations and API clients (referrals.partner_views).
+    ("partners.change_role", "POST"): {"role": "admin"},
+    ("partners.remove_member", "POST"): {},
+    ("partners.invite", "POST"): {"email": "new-referrer@example.org", "role": "referrer"},
+    ("partners.revoke_invitation", "POST"): {},
+    ("partners.resend_invitation", "POST"): {},
+    ("partners.new_integration", "POST"): {
+        "name": "Case management software",
+        "client_type": "confidential",
+        "grant_types": "client_credentials",
+        "scopes": "referrals:read",
+        "redirect_uris": "",
+        "sandbox": "y",
+    },
+    ("partners.rotate_integration_secret", "POST"): {},
+    ("partners.disable_integration", "POST"): {},
+    ("partners.enable_integration", "POST"): {},
     ("tenants.disable_integration", "POST"): {},
     ("tenants.enable_integration", "POST"): {},
     ("accounts.revoke_application", "POST"): {},
@@ -375,6 +448,10 @@ BODIES: dict[tuple[str, str], dict[str, Any]] = {
     ("center_referrals_api.schedule", "POST"): {"scheduled_at": "2026-12-10T14:00:00Z"},
     ("center_referrals_api.outcome", "POST"): {"outcome": "agreement"},
     ("center_referrals_api.close", "POST"): {},
+    ("webhooks_api.update_endpoint", "PATCH"): {"description": "Logiciel du cabinet B"},
+    ("webhooks_api.delete_endpoint", "DELETE"): {},
+    ("webhooks_api.rotate_secret", "POST"): {},
+    ("webhooks_api.redeliver", "POST"): {},
     ("center_mediators_api.verify_certification", "POST"): {
         "verified": False,
         "reason": "Le certificat a expiré.",
@@ -424,8 +501,8 @@ def actors(route: Route, w: World) -> Actors:
 
 def digest_of(engine: Engine, tenant_id: Any, partner_id: Any) -> str:
     """B's rows: tenant-owned ones and the tenant (world.digest_rows), plus the partner,
-    its memberships, the user rows of everyone belonging to either and their mediator
-    files."""
+    its memberships and its webhooks (endpoints, messages, deliveries, attempts), the
+    user rows of everyone belonging to either and their mediator files."""
     tables = Base.metadata.tables
     partners, partner_members = tables["partners"], tables["partner_memberships"]
     members, users = tables["memberships"], tables["users"]
@@ -439,6 +516,18 @@ def digest_of(engine: Engine, tenant_id: Any, partner_id: Any) -> str:
         .where(partner_members.c.partner_id == partner_id)
         .order_by(partner_members.c.id),
         users.select().where(users.c.id.in_(select(people.subquery()))).order_by(users.c.id),
+        # The partner's invitations and API clients (global tables, owned by its id).
+        tables["partner_invitations"]
+        .select()
+        .where(tables["partner_invitations"].c.partner_id == partner_id)
+        .order_by(tables["partner_invitations"].c.id),
+        tables["oauth_clients"]
+        .select()
+        .where(
+            tables["oauth_clients"].c.owner_kind == "partner",
+            tables["oauth_clients"].c.owner_id == partner_id,
+        )
+        .order_by(tables["oauth_clients"].c.id),
     ]
     # The mediator files B's people own or B works with (global tables): an outsider's
     # request, an `own` route on B's owner's record included, must leave them as they are.
@@ -453,6 +542,15 @@ def digest_of(engine: Engine, tenant_id: Any, partner_id: Any) -> str:
     for name in ("training_records", "certifications"):
         table = tables[name]
         queries.append(table.select().where(table.c.profile_id.in_(files)).order_by(table.c.id))
+    # The partner's webhooks (global tables): endpoints, outbox, deliveries and their log.
+    hooks = [tables[f"webhook_{name}"] for name in ("endpoints", "messages", "deliveries")]
+    for table in hooks:
+        queries.append(table.select().where(table.c.partner_id == partner_id).order_by(table.c.id))
+    attempts, deliveries = tables["webhook_attempts"], hooks[2]
+    sent = select(deliveries.c.id).where(deliveries.c.partner_id == partner_id)
+    queries.append(
+        attempts.select().where(attempts.c.delivery_id.in_(sent)).order_by(attempts.c.id)
+    )
     with engine.connect() as conn:
         blob = [[dict(r) for r in conn.execute(q).mappings()] for q in queries]
     blob.append(digest_rows(engine, tenant_id))

@@ -56,6 +56,7 @@ class ClientSpec:
     grant_types: list[str]
     scopes: list[str]
     redirect_uris: list[str] = field(default_factory=list)
+    sandbox: bool = False  # a test client (see OAuthClient.sandbox)
 
 
 @dataclass(frozen=True)
@@ -231,6 +232,7 @@ def register_client(
         scopes=scope_catalogue.join(spec.scopes).split(),
         redirect_uris=list(dict.fromkeys(spec.redirect_uris)),
         created_by=created_by,
+        sandbox=spec.sandbox,
     )
     db.session.add(client)
     secret = new_secret(client) if spec.confidential else None

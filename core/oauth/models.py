@@ -37,6 +37,9 @@ class OAuthClient(IdMixin, Base):
         ForeignKey("users.id", ondelete="SET NULL")
     )
     disabled_at: Mapped[datetime | None]
+    # A test client: what it sends goes to a sandbox, never to a real organisation
+    # (a partner's test client's referrals go to the sandbox center: referrals.sandbox).
+    sandbox: Mapped[bool] = mapped_column(default=False)
 
     secrets: Mapped[list[ClientSecret]] = relationship(
         back_populates="client", order_by="ClientSecret.created_at.desc()"

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from core import audit, tenancy
@@ -27,6 +27,7 @@ from tenants.services.rules import (
     suggest_slug,
     time_zones,
 )
+from tenants.services.sandbox import SANDBOX_SLUG
 
 
 @dataclass(frozen=True)
@@ -180,6 +181,21 @@ def describe_center(tenant_id: uuid.UUID) -> dict[str, Any] | None:
     if tenant is None or not tenant.is_live:
         return None
     return {"slug": tenant.slug, "name": tenant.legal_name, "country": tenant.country}
+
+
+def referral_centers() -> list[Tenant]:
+    """The live centers that accept referrals, by name: those a partner may send a case to."""
+    return list(
+        db.session.scalars(
+            select(Tenant)
+            .where(
+                Tenant.status == TenantStatus.ACTIVE,
+                Tenant.accepts_referrals.is_(True),
+                Tenant.slug != SANDBOX_SLUG,  # test clients' only
+            )
+            .order_by(func.lower(Tenant.legal_name), Tenant.id)
+        )
+    )
 
 
 def _workspace(tenant: Tenant, membership: Membership, user: Any) -> Workspace:

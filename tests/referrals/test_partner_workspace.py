@@ -36,7 +36,7 @@ def test_a_member_sees_the_partner_its_kind_and_members(client, firm):
     page = response.get_data(as_text=True)
     assert "Cabinet Martin Avocats" in page and "Law firm" in page
     assert admin.email in page and referrer.email in page and "Referrer" in page
-    assert "referral portal is on its way" in page
+    assert 'href="/p/cabinet-martin/referrals/new"' in page  # the portal's links
 
 
 def test_non_members_and_other_partners_members_get_404(client, firm):
