@@ -9,12 +9,13 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+from collections.abc import Mapping
 from typing import Any
 
 from flask import Flask, request
 from flask_smorest import Api as _Api
 from flask_smorest import Blueprint as _Blueprint
-from marshmallow import RAISE, fields, validate
+from marshmallow import RAISE, ValidationError, fields, pre_load, validate
 from marshmallow import Schema as _Schema
 from werkzeug.exceptions import BadRequest, UnsupportedMediaType
 
@@ -42,12 +43,32 @@ class Blueprint(_Blueprint):
     """Domains build their API blueprints from this class."""
 
 
+NUL_MESSAGE = "Text cannot contain the NUL character (U+0000)."
+
+
+def _has_nul(value: Any) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, list | tuple):
+        return any(_has_nul(item) for item in value)
+    return False
+
+
 class Schema(_Schema):
-    """Strict by default: unknown fields in a request body are refused."""
+    """Strict by default: unknown fields in a request body are refused, and so is text
+    holding a NUL character, which PostgreSQL cannot store (422, not a 500)."""
 
     class Meta:
         unknown = RAISE
         ordered = True
+
+    @pre_load
+    def _refuse_nul(self, data: Any, **_kwargs: Any) -> Any:
+        if isinstance(data, Mapping):
+            bad = [name for name in data if _has_nul(data.get(name))]
+            if bad:
+                raise ValidationError({name: [NUL_MESSAGE] for name in bad})
+        return data
 
 
 class PageArgs(Schema):
