@@ -15,7 +15,7 @@ MO_FILES := $(PO_FILES:.po=.mo)
 run: install translations
 	$(FLASK) migrate
 	$(FLASK) seed-demo
-	$(FLASK) run --host 127.0.0.1 --port $(PORT)
+	EMBEDDED_WORKER=1 $(FLASK) run --host 127.0.0.1 --port $(PORT)
 
 test: install-dev translations
 	$(BIN)/python -m pytest $(PYTEST_ARGS)

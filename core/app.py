@@ -49,6 +49,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     Bootstrap5(app)
     rest_api = api.init_app(app)
     _register_domains(app, rest_api)
+    if app.config["EMBEDDED_WORKER"] and app.config["JOBS_INLINE"]:
+        app.extensions["embedded_worker"] = jobs.start_embedded_worker(app)
     return app
 
 

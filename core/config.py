@@ -52,6 +52,9 @@ def load_config(instance_path: str) -> dict[str, Any]:
         "REDIS_URL": redis_url,
         # Without Redis, jobs run inline on an in-process fake Redis.
         "JOBS_INLINE": _bool(env.get("JOBS_INLINE"), default=redis_url is None),
+        # With inline jobs, run the workers' periodic tasks in a thread of the app's own
+        # process (`make run` sets it: the embedded mode has no worker process).
+        "EMBEDDED_WORKER": _bool(env.get("EMBEDDED_WORKER"), default=False),
         "MAIL_SERVER": env.get("MAIL_SERVER") or None,
         "MAIL_PORT": int(env.get("MAIL_PORT", "25")),
         "MAIL_USE_STARTTLS": _bool(env.get("MAIL_USE_STARTTLS")),

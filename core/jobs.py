@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import functools
 import logging
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -222,7 +223,7 @@ class Worker(SimpleWorker):
         a failure is logged and the task runs again at its next interval."""
         app = self.flask_app
         now = time.monotonic()
-        for task in self._tasks().values():
+        for task in list(self._tasks().values()):  # tasks may be added meanwhile
             if self._next_run.get(task.name, 0.0) > now:
                 continue
             interval = float(app.config[task.interval_key])
@@ -234,6 +235,24 @@ class Worker(SimpleWorker):
                         task.func()
             except Exception:
                 log.exception("periodic task failed", extra={"task": task.name})
+
+
+def start_embedded_worker(app: Flask) -> threading.Event:
+    """The embedded mode's stand-in for a worker process (jobs run inline at each
+    commit, but nothing else would run the periodic tasks): a daemon thread of the app's
+    own process runs them when due, so sandbox cases move on and webhook retries go out
+    under `make run` too. Set the returned event to stop it."""
+    with app.app_context():
+        worker = Worker([queue("default")], connection=redis_connection(), app=app)
+    stop = threading.Event()
+
+    def run() -> None:
+        while not stop.is_set():
+            worker.run_periodic()
+            stop.wait(max(worker._until_next_task(), _SHORTEST_WAIT))
+
+    threading.Thread(target=run, name="embedded-worker", daemon=True).start()
+    return stop
 
 
 def run_pending(app: Flask, worker_class: type[SimpleWorker] = SimpleWorker) -> int:

@@ -143,14 +143,22 @@ def _tenant_classes_in(statement: Any) -> set[type]:
     return {cls for name, cls in _tenant_tables().items() if name in tables}
 
 
+_tables_seen: tuple[int, dict[str, type]] = (0, {})
+
+
 def _tenant_tables() -> dict[str, type]:
+    """Table name to tenant-owned model, made again only when a model was mapped since
+    (the guard asks on every statement)."""
+    global _tables_seen
     from core.db import Base
 
-    return {
-        m.class_.__table__.name: m.class_
-        for m in Base.registry.mappers
-        if issubclass(m.class_, TenantScoped)
-    }
+    mappers = Base.registry.mappers
+    if _tables_seen[0] != len(mappers):
+        tables = {
+            m.class_.__table__.name: m.class_ for m in mappers if issubclass(m.class_, TenantScoped)
+        }
+        _tables_seen = (len(mappers), tables)
+    return _tables_seen[1]
 
 
 def _guard_queries(state: ORMExecuteState) -> None:

@@ -18,7 +18,7 @@ from core.api import Blueprint, decode_cursor, encode_cursor, page_limit
 from core.db import db
 from core.oauth.resource import api_access, current_token
 from core.tenancy import current_scope
-from referrals import cases, sandbox, views_of
+from referrals import cases, views_of
 from referrals.idempotency import idempotent
 from referrals.schemas import (
     EmptySchema,
@@ -85,13 +85,13 @@ def create_referral(data: dict[str, Any]) -> dict[str, Any]:
     """Send a case to a center. Send an `Idempotency-Key` header to retry safely: the
     same key and body within 24 hours answer the first response again."""
     parties = [cases.PartyInput(**p) for p in data.pop("parties")]
-    client_id = current_token().client_id
+    token = current_token()
     referral = cases.send(
         cases.ReferralInput(parties=parties, **data),
         partner_id=current_scope().partner_id,
-        client_id=client_id,
+        client_id=token.client_id,
         actor=actor("partner"),
-        test=sandbox.is_test_client(client_id),
+        test=token.sandbox,  # a test client's: to the sandbox center
     )
     return views_of.case(referral, "partner")
 

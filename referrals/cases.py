@@ -19,6 +19,7 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, func, or_, select
+from sqlalchemy.orm import selectinload
 
 from core import audit
 from core.credentials.models import MODES, SPECIALTIES, MediatorProfile
@@ -241,6 +242,7 @@ def send(
             contact_consented_at=now,
             status=ReferralStatus.SUBMITTED,
         )
+        referral.center = center
         referral.parties = [
             ReferralParty(
                 tenant_id=center.id,
@@ -317,7 +319,11 @@ def page(
     after: tuple[datetime, uuid.UUID] | None,
 ) -> Page:
     """The scope's cases, newest first (a partner's own, or those sent to the center)."""
-    query = select(Referral).order_by(Referral.created_at.desc(), Referral.id.desc())
+    query = (
+        select(Referral)
+        .options(selectinload(Referral.center))
+        .order_by(Referral.created_at.desc(), Referral.id.desc())
+    )
     if statuses:
         query = query.where(Referral.status.in_([ReferralStatus(s) for s in statuses]))
     if created_after is not None:

@@ -1,10 +1,13 @@
 """`Idempotency-Key` on the API's creating writes (DESIGN.md section 5), per client.
 
-The key is claimed (committed) before the write runs, so a concurrent duplicate finds
-it taken and gets 409; the write and its answer are then committed together, so a
-retry with the same key and body gets the first answer again (`Idempotent-Replayed:
-true`), and the same key with another body a 422. A write that fails releases its key
-(it changed nothing; the client may retry it). Keys are kept 24 hours: an older one is
+The write and its recorded answer are committed together, in the request's one
+transaction, so a retry with the same key and body gets the first answer again
+(`Idempotent-Replayed: true`), and the same key with another body a 422. While a
+request runs, its key is held in Redis (`SET NX`, expiring on its own should the
+process die), so a concurrent duplicate gets 409 at once; the unique index on (client,
+key) stands behind it: should two requests ever both run, the second's commit fails and
+it answers the first's recorded answer, its own write undone. A write that fails
+records nothing: the client may retry it. Keys are kept 24 hours: an older one is
 claimed afresh.
 """
 
@@ -12,16 +15,20 @@ from __future__ import annotations
 
 import functools
 import hashlib
-from collections.abc import Callable
+import logging
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import timedelta
 from typing import Any
 
 from flask import Response, request
 from flask_babel import gettext as _
-from sqlalchemy import delete, select
+from redis.exceptions import RedisError
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from werkzeug.exceptions import BadRequest
 
+from core import jobs
 from core.db import db, utcnow
 from core.errors import Conflict, DomainError
 from core.oauth.resource import current_token
@@ -30,6 +37,10 @@ from referrals.models import IdempotencyRecord
 HEADER = "Idempotency-Key"
 MAX_KEY = 255
 KEPT = timedelta(hours=24)
+LOCKS = "mediation_hub:idempotency"
+HELD_SECONDS = 120  # longer than a request may run (gunicorn's timeout is 30 s)
+
+log = logging.getLogger(__name__)
 
 
 class KeyReused(DomainError):
@@ -47,46 +58,46 @@ def _fingerprint() -> str:
     return digest.hexdigest()
 
 
-def _claim(client_id: str, key: str, fingerprint: str) -> IdempotencyRecord | Response:
-    """The new record holding the key, or the answer to give instead of running."""
-    for _attempt in range(2):
-        record = IdempotencyRecord(client_id=client_id, key=key, request_hash=fingerprint)
-        db.session.add(record)
+def _recorded(client_id: str, key: str, fingerprint: str) -> Response | None:
+    """The first answer given with this key, to give again; None when the key is new
+    (or older than KEPT, then dropped so that it may be recorded afresh)."""
+    found = db.session.scalar(
+        select(IdempotencyRecord).where(
+            IdempotencyRecord.client_id == client_id, IdempotencyRecord.key == key
+        )
+    )
+    if found is None:
+        return None
+    if found.created_at < utcnow() - KEPT:
+        db.session.delete(found)
+        db.session.flush()  # now: a flush would insert the new record before deleting
+        return None
+    if found.request_hash != fingerprint:
+        raise KeyReused(
+            _("This Idempotency-Key was used with another request in the last 24 hours.")
+        )
+    return Response(
+        found.response_body,
+        status=found.response_status,
+        mimetype="application/json",
+        headers={"Idempotent-Replayed": "true"},
+    )
+
+
+@contextmanager
+def _held(client_id: str, key: str) -> Iterator[None]:
+    """The key held while its request runs: a concurrent duplicate gets 409."""
+    name = f"{LOCKS}:{client_id}:{key}"
+    redis = jobs.redis_connection()
+    if not redis.set(name, 1, nx=True, ex=HELD_SECONDS):
+        raise KeyInFlight(_("A request with this Idempotency-Key is still being processed."))
+    try:
+        yield
+    finally:
         try:
-            db.session.commit()
-            return record
-        except IntegrityError:
-            db.session.rollback()
-        found = db.session.scalar(
-            select(IdempotencyRecord).where(
-                IdempotencyRecord.client_id == client_id, IdempotencyRecord.key == key
-            )
-        )
-        if found is None:
-            continue  # released meanwhile: claim it
-        if found.created_at < utcnow() - KEPT:
-            db.session.execute(delete(IdempotencyRecord).where(IdempotencyRecord.id == found.id))
-            db.session.commit()
-            continue
-        if found.request_hash != fingerprint:
-            raise KeyReused(
-                _("This Idempotency-Key was used with another request in the last 24 hours.")
-            )
-        if found.response_status is None:
-            raise KeyInFlight(_("A request with this Idempotency-Key is still being processed."))
-        return Response(
-            found.response_body,
-            status=found.response_status,
-            mimetype="application/json",
-            headers={"Idempotent-Replayed": "true"},
-        )
-    raise KeyInFlight(_("A request with this Idempotency-Key is still being processed."))
-
-
-def _release(record_id: Any) -> None:
-    db.session.rollback()
-    db.session.execute(delete(IdempotencyRecord).where(IdempotencyRecord.id == record_id))
-    db.session.commit()
+            redis.delete(name)
+        except RedisError:  # it expires on its own; the answer stands
+            log.warning("could not free an Idempotency-Key", extra={"client_id": client_id})
 
 
 def idempotent(view: Callable[..., Response]) -> Callable[..., Response]:
@@ -105,21 +116,39 @@ def idempotent(view: Callable[..., Response]) -> Callable[..., Response]:
             raise BadRequest(
                 _("An Idempotency-Key is 1 to %(max)d printable ASCII characters.", max=MAX_KEY)
             )
-        claimed = _claim(token.client_id, key, _fingerprint())
-        if isinstance(claimed, Response):
-            return claimed
-        record_id = claimed.id
-        try:
-            response = view(*args, **kwargs)
-        except BaseException:
-            _release(record_id)
-            raise
-        if response.status_code >= 500:
-            _release(record_id)
-            return response
-        claimed.response_status = response.status_code
-        claimed.response_body = response.get_data(as_text=True)
-        db.session.commit()
-        return response
+        with _held(token.client_id, key):
+            return _once(functools.partial(view, *args, **kwargs), token.client_id, key)
 
     return wrapper
+
+
+def _once(write: Callable[[], Response], client_id: str, key: str) -> Response:
+    """The write run once for this key, committed with its answer; or the first answer."""
+    fingerprint = _fingerprint()
+    replay = _recorded(client_id, key, fingerprint)
+    if replay is not None:
+        return replay
+    response = write()
+    if response.status_code >= 500:
+        db.session.rollback()
+        return response
+    db.session.add(
+        IdempotencyRecord(
+            client_id=client_id,
+            key=key,
+            request_hash=fingerprint,
+            response_status=response.status_code,
+            response_body=response.get_data(as_text=True),
+        )
+    )
+    try:
+        db.session.commit()
+    except IntegrityError:
+        # Another request with this key committed first (its hold had expired): this
+        # one's write is undone, and the first answer given.
+        db.session.rollback()
+        replay = _recorded(client_id, key, fingerprint)
+        if replay is None:
+            raise
+        return replay
+    return response

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Mapped, declared_attr, mapped_column, relationship
 from core.accounts.models import User
 from core.db import Base, IdMixin, str_enum, utcnow
 from core.tenancy import TenantScoped
+from tenants.models import Tenant
 
 
 class PartnerKind(enum.StrEnum):
@@ -158,6 +159,8 @@ class Referral(IdMixin, PartnerOwned, Base):
     parties: Mapped[list[ReferralParty]] = relationship(
         order_by="ReferralParty.position", cascade="all, delete-orphan"
     )
+    # The center it is sent to, for its public names (tenant_id is what is written).
+    center: Mapped[Tenant] = relationship(foreign_keys="Referral.tenant_id", viewonly=True)
 
     def __repr__(self) -> str:  # never the summary or the parties in logs
         return f"<Referral {self.id} {self.status}>"

@@ -1,9 +1,10 @@
 """Emails on each step of a referred case, in each recipient's language (FR/EN).
 
-Subscribed at start-up to `referrals.signals.case_moved`, sent inside the step's
-transaction: each email is rendered there and queued with `core.mail.send_email`, which
-core.jobs holds until the commit and drops on a rollback, so nothing leaves for a step
-that was not saved.
+Subscribed at start-up to `referrals.signals.case_moved`: the step queues one job
+(`notify_step`), which core.jobs holds until the step's commit and drops on a rollback,
+so nothing leaves for a step that was not saved. The job, in a worker, reads who is to
+be told and renders each email in its language: the request that moved the case reads
+no recipient and renders nothing.
 
 Who is told:
 - of the center's steps (acknowledge to close): the partner, that is the person who sent
@@ -34,6 +35,7 @@ from sqlalchemy import select
 from core.accounts.models import User
 from core.credentials.models import MediatorProfile
 from core.db import db
+from core.jobs import job
 from core.mail import render, send_email
 from core.tenancy import tenant_scope
 from referrals import lifecycle, signals
@@ -53,6 +55,7 @@ TO_PARTNER = frozenset(
     {"acknowledge", "accept", "decline", "assign", "schedule", "record_outcome", "close"}
 )
 TO_MEDIATOR = frozenset({"assign"})
+TOLD = TO_CENTER | TO_PARTNER | TO_MEDIATOR
 
 CASE_ROLES = (Role.OWNER, Role.ADMIN, Role.CASE_MANAGER)
 
@@ -166,7 +169,7 @@ def _mail(user: User, template: str, center: Tenant, facts: dict, **extra: Any) 
 def notify(referral: Referral, event: ReferralEvent) -> int:
     """Queue the emails of one step of `referral`; returns how many."""
     kind = event.kind
-    if kind not in TO_CENTER | TO_PARTNER | TO_MEDIATOR:
+    if kind not in TOLD:
         return 0
     # Reading the center's members needs its scope, whichever side moved the case; the
     # step's own rows are flushed by its service, not here.
@@ -208,8 +211,18 @@ def notify(referral: Referral, event: ReferralEvent) -> int:
     return sent
 
 
+@job("mail")
+def notify_step(event_id: str) -> int:
+    """The emails of one step, once it is committed (in its center's scope)."""
+    event = db.session.get(ReferralEvent, uuid.UUID(event_id))
+    if event is None:  # its case was deleted meanwhile
+        return 0
+    return notify(db.session.get(Referral, event.referral_id), event)
+
+
 def _on_case_moved(referral: Referral, *, event: ReferralEvent, **_extra: Any) -> None:
-    notify(referral, event)
+    if event.kind in TOLD:
+        notify_step.delay(str(event.id), tenant_id=str(referral.tenant_id))
 
 
 def init_app(app: Flask) -> None:

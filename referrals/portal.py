@@ -53,7 +53,7 @@ def _add_slug(_endpoint: str, values: dict[str, Any]) -> None:
 def _helpers() -> dict[str, Any]:
     return {
         **page_helpers(g.get("case_zone") or DEFAULT_ZONE),
-        "center_name": lambda referral: centers.public_identity(referral.tenant_id)["name"],
+        "center_name": lambda referral: referral.center.legal_name,
     }
 
 
@@ -145,7 +145,7 @@ def new() -> Page:
                 else:
                     field.errors = [*field.errors, message]
         else:
-            center = centers.public_identity(referral.tenant_id)["name"]
+            center = referral.center.legal_name
             db.session.commit()
             flash(_("Your referral is sent to %(center)s.", center=center), "success")
             return redirect(url_for("portal.show", referral_id=referral.id), code=303)

@@ -2,8 +2,8 @@
 and move through the lifecycle on their own, one step every SANDBOX_STEP_SECONDS, so an
 integrator sees each status, timeline entry and webhook of a real case: acknowledged,
 accepted, assigned to the sandbox mediator, scheduled, concluded with an agreement,
-closed. The workers advance them (core.jobs.every); `flask referrals advance-sandbox`
-does it by hand (the embedded mode runs no worker).
+closed. The workers advance them (core.jobs.every), or under `make run` the embedded
+worker thread; `flask referrals advance-sandbox` does it by hand.
 """
 
 from __future__ import annotations
@@ -17,7 +17,6 @@ from sqlalchemy import select
 
 from core import jobs
 from core.db import db, utcnow
-from core.oauth.models import OAuthClient
 from core.tenancy import tenant_scope
 from referrals import cases
 from referrals.models import Referral, ReferralStatus
@@ -33,15 +32,6 @@ NEXT_STEP = {
     ReferralStatus.SCHEDULED: "record_outcome",
     ReferralStatus.CONCLUDED: "close",
 }
-
-
-def is_test_client(client_id: str | None) -> bool:
-    """Whether an OAuth client is a test client (its cases go to the sandbox)."""
-    if client_id is None:
-        return False
-    return bool(
-        db.session.scalar(select(OAuthClient.sandbox).where(OAuthClient.client_id == client_id))
-    )
 
 
 def _take(referral: Referral, mediator_id: object) -> None:

@@ -8,11 +8,13 @@ from typing import Any
 from core.db import db
 from referrals import cases, lifecycle
 from referrals.models import Partner, Referral, ReferralEvent
-from tenants.services import centers
 
 
 def _center(referral: Referral) -> dict[str, Any]:
-    return centers.public_identity(referral.tenant_id)
+    """The center's public identity, whatever its status: a case sent to it still names
+    it once it is suspended."""
+    center = referral.center
+    return {"id": center.id, "slug": center.slug, "name": center.legal_name}
 
 
 def summary(referral: Referral) -> dict[str, Any]:

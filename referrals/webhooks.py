@@ -38,7 +38,6 @@ from referrals.webhook_models import (
     WebhookMessage,
 )
 from referrals.webhook_transport import DestinationRefused, check_url, new_secret
-from tenants.services import centers
 from tenants.services.rules import FieldError, NotFound
 
 EVENT_TYPES: tuple[str, ...] = tuple(f"referral.{status.value}" for status in ReferralStatus)
@@ -96,14 +95,14 @@ def _iso(at: datetime | None) -> str | None:
 def payload(referral: Referral, event: ReferralEvent) -> dict[str, Any]:
     """What the partner reads of the case after the step: its status and the public
     names, never the summary, the parties or the amount."""
-    center = centers.public_identity(referral.tenant_id)
+    center = referral.center
     mediator = cases.public_mediator_name(referral.mediator_profile_id)
     return {
         "referral": {
             "id": str(referral.id),
             "status": referral.status.value,
             "reference": referral.reference,
-            "center": {"id": str(center["id"]), "slug": center["slug"], "name": center["name"]},
+            "center": {"id": str(center.id), "slug": center.slug, "name": center.legal_name},
             "mediator": None
             if mediator is None
             else {"id": str(referral.mediator_profile_id), "name": mediator},

@@ -87,6 +87,7 @@ def generate_token(
             scope=scope,
             issued_at=issued_at,
             lifetime=lifetime,
+            sandbox=client.sandbox,
         ),
         "expires_in": lifetime,
         "scope": scope,

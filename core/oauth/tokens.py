@@ -44,6 +44,7 @@ class AccessToken:
     user_id: uuid.UUID | None
     scopes: frozenset[str]
     expires_at: int
+    sandbox: bool = False  # a test client's (OAuthClient.sandbox, fixed at registration)
 
 
 def key_store(app: Flask | None = None) -> KeyStore:
@@ -72,6 +73,7 @@ def encode_access_token(
     scope: str,
     issued_at: datetime,
     lifetime: int,
+    sandbox: bool = False,
 ) -> str:
     iat = int(issued_at.timestamp())
     claims = {
@@ -89,6 +91,8 @@ def encode_access_token(
     }
     if user_id:
         claims["user_id"] = str(user_id)
+    if sandbox:  # said in the token, so that no request reads the client for it
+        claims["sandbox"] = True
     key = key_store().signing_key(issued_at.timestamp())
     header = {"alg": ALGORITHM, "typ": JWT_TYPE, "kid": key.kid}
     return jwt.encode(header, claims, key, algorithms=[ALGORITHM])
@@ -142,6 +146,7 @@ def _checked_claims(claims: dict[str, Any], moment: float) -> AccessToken:
             user_id=uuid.UUID(user) if user else None,
             scopes=frozenset(str(claims["scope"]).split()),
             expires_at=exp,
+            sandbox=claims.get("sandbox") is True,
         )
     except (KeyError, ValueError, TypeError, AttributeError):
         raise InvalidToken("missing or malformed claims") from None

@@ -168,13 +168,6 @@ def find_live_center_by_id(tenant_id: uuid.UUID) -> Tenant | None:
     return tenant if tenant is not None and tenant.is_live else None
 
 
-def public_identity(tenant_id: uuid.UUID) -> dict[str, Any]:
-    """A center's public identity (id, slug, name), whatever its status: a case sent to
-    it still names it once it is suspended."""
-    tenant = db.session.get(Tenant, tenant_id)
-    return {"id": tenant.id, "slug": tenant.slug, "name": tenant.legal_name}
-
-
 def describe_center(tenant_id: uuid.UUID) -> dict[str, Any] | None:
     """A live center's public identity, for the API (an OAuth client's owner)."""
     tenant = db.session.get(Tenant, tenant_id)

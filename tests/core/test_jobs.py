@@ -5,10 +5,13 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import threading
+import time
 
 from sqlalchemy import func, select
 
 from core import jobs, mail
+from core.app import create_app
 from core.cli import build_cron_scheduler
 from core.db import db
 from core.jobs import job, redis_connection
@@ -99,3 +102,30 @@ def test_recurring_jobs_are_declared_as_data_and_registered(app):
     registered = {f"{j.func.__module__}.{j.func.__name__}" for j in scheduler.get_jobs()}
     assert registered == {r.func for r in jobs.RECURRING}
     assert all(callable(getattr(j.func, "delay", None)) for j in scheduler.get_jobs())
+
+
+def test_the_embedded_worker_runs_the_periodic_tasks_in_the_app_s_own_process(app_config):
+    """`make run` has no worker process: a thread of the app runs the periodic tasks."""
+    assert "embedded_worker" not in create_app(app_config).extensions  # off by default
+    embedded = create_app(
+        {
+            **app_config,
+            "REDIS_URL": None,
+            "JOBS_INLINE": True,
+            "EMBEDDED_WORKER": True,
+            "TICK_SECONDS": 0.05,
+            "WEBHOOK_SWEEP_SECONDS": 0.05,  # the thread wakes at the shortest interval
+        }
+    )
+    ran: list[str] = []
+    jobs.every(
+        embedded, "tick", lambda: ran.append(threading.current_thread().name), "TICK_SECONDS"
+    )
+    try:
+        deadline = time.monotonic() + 10
+        while len(ran) < 3 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert len(ran) >= 3 and set(ran) == {"embedded-worker"}
+    finally:
+        embedded.extensions["embedded_worker"].set()
+        db.dispose(embedded)

@@ -10,9 +10,10 @@ import pytest
 from sqlalchemy import func, select
 
 from core.db import db
+from core.oauth.models import OAuthClient
 from core.tenancy import platform_scope, tenant_scope
-from referrals import lifecycle
-from referrals.models import IdempotencyRecord, Referral, ReferralStatus
+from referrals import idempotency, lifecycle
+from referrals.models import Referral, ReferralStatus
 from tests.factories import PartnerFactory, ReferralFactory, TenantFactory
 from tests.mediator_api import assert_problem
 from tests.referrals.helpers import active_mediator, center_token, partner_token, referral_body
@@ -166,20 +167,27 @@ def test_same_key_and_body_answer_the_first_response_once(app, client, sides):
 
 
 def test_a_concurrent_duplicate_gets_409_and_a_failed_write_frees_its_key(app, client, sides):
-    center, _partner, as_partner, _ = sides
+    center, partner, as_partner, _ = sides
     headers = {**as_partner, "Idempotency-Key": "slow-1"}
     body = referral_body(center)
-    # The first request holds the key (claimed, not answered yet) when the second comes.
-    first = client.post(BASE, json=body, headers=headers)
-    with platform_scope("test: the first request still running"):
-        record = db.session.scalar(
-            select(IdempotencyRecord).where(IdempotencyRecord.key == "slow-1")
+    with platform_scope("test: the partner's client"):
+        client_id = db.session.scalar(
+            select(OAuthClient.client_id).where(OAuthClient.owner_id == partner.id)
         )
-        record.response_status = record.response_body = None
-        db.session.commit()
-    assert first.status_code == 201
+    # Another request with this key is running: it holds the key in Redis.
+    held = f"{idempotency.LOCKS}:{client_id}:slow-1"
+    redis = app.extensions["redis"]
+    redis.set(held, 1)
     busy = client.post(BASE, json=body, headers=headers)
     assert assert_problem(busy, 409)["type"].endswith("idempotency-key-in-flight")
+    assert count_referrals() == 0
+    redis.delete(held)  # it finished without an answer (its process died): a retry runs
+    done = client.post(BASE, json=body, headers=headers)
+    assert done.status_code == 201 and "Idempotent-Replayed" not in done.headers
+    assert not redis.exists(held)  # freed once answered
+    again = client.post(BASE, json=body, headers=headers)
+    assert again.headers["Idempotent-Replayed"] == "true" and again.json == done.json
+    assert count_referrals() == 1
 
     refused = client.post(
         BASE,
@@ -187,10 +195,34 @@ def test_a_concurrent_duplicate_gets_409_and_a_failed_write_frees_its_key(app, c
         headers={**headers, "Idempotency-Key": "k2"},
     )
     assert_problem(refused, 422)
+    assert not redis.exists(f"{idempotency.LOCKS}:{client_id}:k2")
     retried = client.post(BASE, json=body, headers={**headers, "Idempotency-Key": "k2"})
     assert retried.status_code == 201
     long_key = {**as_partner, "Idempotency-Key": "k" * 256}
     assert_problem(client.post(BASE, json=body, headers=long_key), 400)
+
+
+def test_two_requests_with_one_key_that_both_run_write_one_case(app, client, sides, monkeypatch):
+    """Should the Redis hold ever fail (expired under a stalled request), the unique
+    index stops the second write: it is undone and the first answer given."""
+    center, _partner, as_partner, _ = sides
+    headers = {**as_partner, "Idempotency-Key": "raced"}
+    body = referral_body(center)
+    first = client.post(BASE, json=body, headers=headers)
+    assert first.status_code == 201
+    looked_up = idempotency._recorded
+    calls = []
+
+    def missed_once(*args):  # the second request looked before the first committed
+        calls.append(args)
+        return None if len(calls) == 1 else looked_up(*args)
+
+    monkeypatch.setattr(idempotency, "_recorded", missed_once)
+    second = client.post(BASE, json=body, headers=headers)
+    assert len(calls) == 2
+    assert second.status_code == 201 and second.json == first.json
+    assert second.headers["Idempotent-Replayed"] == "true"
+    assert count_referrals() == 1
 
 
 # --- the state machine --------------------------------------------------------------------
