@@ -14,7 +14,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core.db import Base, IdMixin, str_enum, utcnow
@@ -55,6 +55,16 @@ class WebhookMessage(IdMixin, Base):
     exist. Its id is the `webhook-id` of every attempt of every delivery."""
 
     __tablename__ = "webhook_messages"
+    # The relay takes the oldest waiting messages: only those are indexed, in order (a
+    # message leaves the index once relayed, so it stays as small as the backlog).
+    __table_args__ = (
+        Index(
+            "ix_webhook_messages_waiting",
+            "created_at",
+            postgresql_where=text("relayed_at IS NULL"),
+            sqlite_where=text("relayed_at IS NULL"),
+        ),
+    )
 
     partner_id: Mapped[uuid.UUID] = mapped_column(
         ForeignKey("partners.id", ondelete="CASCADE"), index=True
@@ -62,7 +72,7 @@ class WebhookMessage(IdMixin, Base):
     event_type: Mapped[str] = mapped_column(String(60))
     payload: Mapped[dict[str, Any]] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
-    relayed_at: Mapped[datetime | None] = mapped_column(index=True)
+    relayed_at: Mapped[datetime | None]
 
     @property
     def webhook_id(self) -> str:
