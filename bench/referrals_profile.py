@@ -35,17 +35,17 @@ STAGES = (
     ("whole request (Flask.wsgi_app)", "flask/app.py", "wsgi_app"),
     ("token verification (verify_access_token)", "core/oauth/tokens.py", "verify_access_token"),
     ("rate limit, one Redis EVAL (ratelimit.hit)", "core/ratelimit.py", "hit"),
-    ("Idempotency-Key claimed: INSERT + COMMIT", "referrals/idempotency.py", "_claim"),
+    ("Idempotency-Key looked up (one SELECT)", "referrals/idempotency.py", "_recorded"),
     ("validation: JSON + NewReferralSchema (webargs)", "webargs/core.py", "parse"),
     ("the case written (cases.send, flushed)", "referrals/cases.py", "send"),
-    ("  of which the center read (opens transaction 2)", "referrals/cases.py", "_center"),
+    ("  of which the center read", "referrals/cases.py", "_center"),
     ("  of which the webhook outbox (on_case_moved)", "referrals/webhooks.py", "on_case_moved"),
-    ("  of which the emails (notifications.notify)", "referrals/notifications.py", "notify"),
     ("  of which the flush (3 INSERTs)", "referrals/cases.py", "_in_center"),
     ("the answer built (views_of.case)", "referrals/views_of.py", "case"),
     ("serialisation: ReferralSchema.dump", "marshmallow/schema.py", "dump"),
     ("serialisation: jsonify", "flask/json/__init__.py", "jsonify"),
-    ("the 2 COMMITs (Session.commit, with their flush)", "sqlalchemy/orm/session.py", "commit"),
+    ("the COMMIT (Session.commit, with its flush)", "sqlalchemy/orm/session.py", "commit"),
+    ("  of which the emails' job queued (RQ enqueue)", "core/jobs.py", "_flush_pending"),
 )
 # The test client's own frames, left out of the top functions (a server has others).
 CLIENT_FRAMES = ("werkzeug/test.py", "flask/testing.py", "bench/referrals.py")

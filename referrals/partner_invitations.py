@@ -1,5 +1,6 @@
 """Invitations to a partner organisation: emailed, single-use links to join it with a
-role, mirroring the centers' (tenants.services.invitations), whose errors and mail
+role, mirroring the centers' (tenants.services.invitations), whose errors, mail and
+steps common to every invitation (a link's states, the invitee's account, a fresh link)
 they reuse. Every lookup by id filters on the acting partner's id: another partner's
 invitation is missing (404)."""
 
@@ -10,23 +11,30 @@ from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_datetime
-from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 
 from core import audit
 from core.accounts import services as accounts
 from core.accounts.models import User
-from core.accounts.tokens import hash_token, new_token
+from core.accounts.tokens import hash_token
 from core.clock import now
 from core.db import db
 from core.mail import send_template
 from referrals.models import Partner, PartnerMembership, PartnerRole, PartnerStatus
 from referrals.partner_models import PartnerInvitation
 from referrals.services import SLUG_MAX
-from tenants.services.invitations import AccountExists, InvitationUnavailable, WrongAccount
-from tenants.services.rules import FieldError, NotFound, RuleError
+from tenants.services.invitations import (
+    AccountExists,
+    InvitationUnavailable,
+    WrongAccount,
+    check_pending,
+    check_usable,
+    commit_acceptance,
+    invitee,
+    new_link,
+)
+from tenants.services.rules import FieldError, RuleError
 
 __all__ = [
     "AccountExists",
@@ -111,16 +119,10 @@ def invite(partner: Partner, actor: User, email: str, role: PartnerRole) -> Part
         raise FieldError(
             "email", _l("An invitation is already pending for this address: resend it below.")
         )
-    token, token_hash = new_token()
     invitation = PartnerInvitation(
-        partner_id=partner.id,
-        email=email,
-        role=role,
-        token_hash=token_hash,
-        invited_by_id=actor.id,
-        created_at=now(),
-        expires_at=now() + current_app.config["INVITATION_TTL"],
+        partner_id=partner.id, email=email, role=role, invited_by_id=actor.id, created_at=now()
     )
+    token = new_link(invitation)
     db.session.add(invitation)
     db.session.flush()
     _record("partner_invitation.created", invitation, role=role.value)
@@ -130,16 +132,13 @@ def invite(partner: Partner, actor: User, email: str, role: PartnerRole) -> Part
 
 
 def _pending_invitation(partner_id: uuid.UUID, invitation_id: uuid.UUID) -> PartnerInvitation:
-    invitation = db.session.scalar(
-        select(PartnerInvitation).where(
-            PartnerInvitation.id == invitation_id, PartnerInvitation.partner_id == partner_id
+    return check_pending(
+        db.session.scalar(
+            select(PartnerInvitation).where(
+                PartnerInvitation.id == invitation_id, PartnerInvitation.partner_id == partner_id
+            )
         )
     )
-    if invitation is None:
-        raise NotFound(_l("This invitation does not exist."))
-    if not invitation.is_pending:
-        raise RuleError(_l("This invitation was already accepted or revoked."))
-    return invitation
 
 
 def revoke_invitation(partner_id: uuid.UUID, invitation_id: uuid.UUID) -> PartnerInvitation:
@@ -153,8 +152,7 @@ def revoke_invitation(partner_id: uuid.UUID, invitation_id: uuid.UUID) -> Partne
 def resend_invitation(partner: Partner, actor: User, invitation_id: uuid.UUID) -> PartnerInvitation:
     """Mail a fresh link (the old one stops working) valid for a full period again."""
     invitation = _pending_invitation(partner.id, invitation_id)
-    token, invitation.token_hash = new_token()
-    invitation.expires_at = now() + current_app.config["INVITATION_TTL"]
+    token = new_link(invitation)
     _record("partner_invitation.resent", invitation)
     _mail_invitation(partner, invitation, token, actor)
     db.session.commit()
@@ -187,14 +185,7 @@ def open_invitation(slug: str, token: str) -> PartnerInvitationView:
         if partner is not None
         else None
     )
-    if invitation is None:
-        raise InvitationUnavailable("unknown")
-    if invitation.accepted_at is not None:
-        raise InvitationUnavailable("used")
-    if invitation.revoked_at is not None:
-        raise InvitationUnavailable("revoked")
-    if invitation.expires_at <= now():
-        raise InvitationUnavailable("expired")
+    check_usable(invitation)
     exists = accounts.find_user_by_email(invitation.email) is not None
     return PartnerInvitationView(partner, invitation, exists)
 
@@ -206,16 +197,7 @@ def accept_invitation(
     creating the invitee's account from `new_account` (name, password, locale)."""
     found = open_invitation(slug, token)
     partner, invitation = found.partner, found.invitation
-    if user is None:
-        if found.account_exists or not new_account:
-            raise AccountExists(_l("Please sign in to accept this invitation."))
-        user = accounts.create_user(
-            invitation.email, new_account["name"], new_account["password"], new_account["locale"]
-        )
-        # Following the emailed link proves the address.
-        user.email_verified_at = now()
-    elif accounts.normalize_email(user.email) != invitation.email:
-        raise WrongAccount(_l("This invitation was sent to another email address."))
+    user = invitee(found, user, new_account)
     already = db.session.scalar(
         select(PartnerMembership).where(
             PartnerMembership.partner_id == partner.id, PartnerMembership.user_id == user.id
@@ -227,10 +209,5 @@ def accept_invitation(
         )
     invitation.accepted_at, invitation.accepted_by_id = now(), user.id
     _record("partner_invitation.accepted", invitation, role=invitation.role.value, user_id=user.id)
-    try:
-        db.session.commit()
-    except IntegrityError:
-        # The same link used twice at once: the other request won.
-        db.session.rollback()
-        raise InvitationUnavailable("used") from None
+    commit_acceptance()
     return user, partner

@@ -8,8 +8,6 @@ to the security log (`audit.record_security`) with the partner's id in the detai
 
 from __future__ import annotations
 
-import re
-import unicodedata
 import uuid
 from dataclasses import dataclass
 from typing import Any
@@ -24,13 +22,12 @@ from core.accounts.models import User
 from core.db import db
 from referrals.models import Partner, PartnerKind, PartnerMembership, PartnerRole, PartnerStatus
 from tenants.services.rules import (
-    RESERVED_SLUGS,
-    SLUG_MAX,
-    SLUG_MIN,
     FieldError,
+    free_slug,
     luhn_ok,
     normalize_registration,
     registration_problem,
+    suggest_slug,
 )
 
 
@@ -69,26 +66,8 @@ def partner_registration_problem(number: str, country: str) -> Any:
     return registration_problem(number, country)  # elsewhere: up to 14 letters and digits
 
 
-def suggest_slug(name: str) -> str:
-    """The organisation's web address (/p/<slug>/), derived from its name."""
-    ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
-    slug = re.sub(r"[^a-z0-9]+", "-", ascii_name.lower()).strip("-")
-    slug = slug[:SLUG_MAX].rstrip("-")
-    return slug if len(slug) >= SLUG_MIN else f"{slug}-partenaire".lstrip("-")
-
-
 def _slug_taken(slug: str) -> bool:
     return db.session.scalar(select(Partner.id).where(Partner.slug == slug)) is not None
-
-
-def available_slug(base: str) -> str:
-    """`base`, or `base-2`, `base-3`...: the first free, non-reserved variant."""
-    candidate, n = base, 1
-    while candidate in RESERVED_SLUGS or _slug_taken(candidate):
-        n += 1
-        suffix = f"-{n}"
-        candidate = base[: SLUG_MAX - len(suffix)].rstrip("-") + suffix
-    return candidate
 
 
 def _check(organisation: Organisation, account: Account | None) -> None:
@@ -112,7 +91,8 @@ def sign_up(
     if (user is None) == (account is None):
         raise ValueError("either a signed-in user or a new account")
     _check(organisation, account)
-    slug = available_slug(suggest_slug(organisation.name))
+    # The organisation's web address (/p/<slug>/), derived from its name.
+    slug = free_slug(suggest_slug(organisation.name, "partenaire"), _slug_taken)
     try:
         if user is None:
             user = accounts.create_user(

@@ -294,6 +294,6 @@ def init_app(app: Flask) -> None:
     email_verified.connect(_on_email_verified)
 
 
-# The API clients' pages are routes of this blueprint, kept in their own module; they
-# must be added at import, before the blueprint is registered.
-from referrals import partner_integrations  # noqa: E402, F401
+# The API clients' and the webhooks' pages are routes of this blueprint, kept in their
+# own modules; they must be added at import, before the blueprint is registered.
+from referrals import partner_integrations, partner_webhooks  # noqa: E402, F401

@@ -27,6 +27,8 @@ from secrets import SystemRandom, token_bytes
 from typing import Any, Protocol
 from urllib.parse import SplitResult, urlsplit
 
+from flask_babel import LazyString, force_locale
+from flask_babel import lazy_gettext as _l
 from standardwebhooks import Webhook
 
 USER_AGENT = "MediationHub-Webhooks/1.0"
@@ -58,12 +60,12 @@ _METADATA = frozenset(ipaddress.ip_address(a) for a in ("169.254.169.254", "fd00
 # connects to on our behalf, so that address is what must be judged.
 _NAT64 = ipaddress.ip_network("64:ff9b::/96")
 _KINDS = (
-    ("is_loopback", "a loopback address"),
-    ("is_unspecified", "an unspecified address"),
-    ("is_link_local", "a link-local address"),
-    ("is_multicast", "a multicast address"),
-    ("is_reserved", "a reserved address"),
-    ("is_private", "a private address"),
+    ("is_loopback", _l("a loopback address")),
+    ("is_unspecified", _l("an unspecified address")),
+    ("is_link_local", _l("a link-local address")),
+    ("is_multicast", _l("a multicast address")),
+    ("is_reserved", _l("a reserved address")),
+    ("is_private", _l("a private address")),
 )
 
 
@@ -152,7 +154,11 @@ def check_url(url: str, *, allow_private: bool) -> None:
     reason = _refusal(address, allow_private=allow_private)
     if reason:
         raise DestinationRefused(
-            f"{address} is {reason}: webhooks are only sent to public addresses."
+            _l(
+                "%(address)s is %(reason)s: webhooks are only sent to public addresses.",
+                address=str(address),
+                reason=reason,
+            )
         )
 
 
@@ -161,20 +167,25 @@ def _resolve(url: str, *, allow_private: bool) -> _Destination:
     try:
         infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
     except (OSError, UnicodeError):
-        raise DestinationRefused(f"The host {host} could not be resolved.") from None
+        raise DestinationRefused(_unresolved(host)) from None
     addresses: list[tuple[int, tuple[Any, ...]]] = []
     for family, _type, _proto, _name, sockaddr in infos:
         address = ipaddress.ip_address(sockaddr[0])
         reason = _refusal(address, allow_private=allow_private)
         if reason:
             raise DestinationRefused(
-                f"The host {host} resolves to {address}, {reason}: "
-                "webhooks are only sent to public addresses."
+                _l(
+                    "The host %(host)s resolves to %(address)s, %(reason)s: "
+                    "webhooks are only sent to public addresses.",
+                    host=host,
+                    address=str(address),
+                    reason=reason,
+                )
             )
         if (family, sockaddr) not in addresses:
             addresses.append((family, sockaddr))
     if not addresses:
-        raise DestinationRefused(f"The host {host} could not be resolved.")
+        raise DestinationRefused(_unresolved(host))
     target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
     return _Destination(scheme, host, port, target, tuple(addresses))
 
@@ -182,20 +193,22 @@ def _resolve(url: str, *, allow_private: bool) -> _Destination:
 def _parse(url: str, *, allow_private: bool) -> tuple[str, str, int, SplitResult]:
     """(scheme, host, port, parts) of a well-formed webhook URL, else DestinationRefused."""
     if len(url) > MAX_URL_LENGTH:
-        raise DestinationRefused(f"The URL is longer than {MAX_URL_LENGTH} characters.")
+        raise DestinationRefused(
+            _l("The URL is longer than %(max)d characters.", max=MAX_URL_LENGTH)
+        )
     if any(c <= " " or c == "\x7f" for c in url):
-        raise DestinationRefused("The URL contains spaces or control characters.")
+        raise DestinationRefused(_l("The URL contains spaces or control characters."))
     try:
         parts = urlsplit(url)
     except ValueError:  # e.g. an unclosed [ around an IPv6 address
-        raise DestinationRefused("The URL is not valid.") from None
+        raise DestinationRefused(_l("The URL is not valid.")) from None
     if parts.scheme not in (("https", "http") if allow_private else ("https",)):
-        raise DestinationRefused("The URL must start with https://.")
+        raise DestinationRefused(_l("The URL must start with https://."))
     if "@" in parts.netloc:
-        raise DestinationRefused("The URL must not contain a user name or password.")
+        raise DestinationRefused(_l("The URL must not contain a user name or password."))
     host = parts.hostname
     if not host:
-        raise DestinationRefused("The URL has no host name.")
+        raise DestinationRefused(_l("The URL has no host name."))
     try:
         port = parts.port
     except ValueError:
@@ -203,27 +216,33 @@ def _parse(url: str, *, allow_private: bool) -> tuple[str, str, int, SplitResult
     if port is None:
         port = 443 if parts.scheme == "https" else 80
     if not 0 < port < 65536:
-        raise DestinationRefused("The URL's port is not valid.")
+        raise DestinationRefused(_l("The URL's port is not valid."))
     return parts.scheme, host, port, parts
 
 
-def _refusal(address: IPAddress, *, allow_private: bool) -> str | None:
+def _unresolved(host: str) -> LazyString:
+    return _l("The host %(host)s could not be resolved.", host=host)
+
+
+def _refusal(address: IPAddress, *, allow_private: bool) -> LazyString | None:
     """Why `address` must not be connected to, or None."""
     if address in _METADATA:
-        return "a cloud metadata address"
+        return _l("a cloud metadata address")
     embedded = _embedded_ipv4(address)
     if embedded is not None:
         # What counts is the IPv4 address the packets end up at (::ffff:127.0.0.1 is
         # the loopback to a dual-stack socket).
         reason = _refusal(embedded, allow_private=allow_private)
-        return f"which stands for {embedded}, {reason}" if reason else None
+        if reason is None:
+            return None
+        return _l("which stands for %(address)s, %(reason)s", address=str(embedded), reason=reason)
     if allow_private:
         return None
     for flag, kind in _KINDS:
         if getattr(address, flag):
             return kind
     if not address.is_global:  # e.g. 100.64.0.0/10, shared by carrier-grade NAT
-        return "a non-public address"
+        return _l("a non-public address")
     return None
 
 
@@ -267,7 +286,9 @@ def deliver(
         destination = _resolve(url, allow_private=allow_private)
         status, location, content = _post(destination, headers, body, started + timeout)
     except DestinationRefused as refused:
-        return Attempt(None, False, False, str(refused), _ms_since(started))
+        with force_locale("en"):  # the delivery log is in English, like the other errors
+            error = str(refused)
+        return Attempt(None, False, False, error, _ms_since(started))
     except TimeoutError:
         return Attempt(None, False, False, f"timed out after {timeout:g} s", _ms_since(started))
     except ssl.SSLCertVerificationError as exc:

@@ -289,6 +289,22 @@ def deliveries(
     return DeliveryPage(rows, (rows[-1].created_at, rows[-1].id) if more and rows else None)
 
 
+def delivery_counts(since: datetime) -> dict[uuid.UUID, dict[str, int]]:
+    """The partner's deliveries made since `since`, counted by endpoint and status."""
+    rows = db.session.execute(
+        _mine(
+            select(WebhookDelivery.endpoint_id, WebhookDelivery.status, func.count()),
+            WebhookDelivery,
+        )
+        .where(WebhookDelivery.created_at >= since)
+        .group_by(WebhookDelivery.endpoint_id, WebhookDelivery.status)
+    )
+    found: dict[uuid.UUID, dict[str, int]] = {}
+    for endpoint_id, status, count in rows:
+        found.setdefault(endpoint_id, {})[status.value] = count
+    return found
+
+
 def delivery(delivery_id: uuid.UUID) -> WebhookDelivery:
     found = db.session.scalar(
         _mine(select(WebhookDelivery), WebhookDelivery).where(WebhookDelivery.id == delivery_id)

@@ -33,6 +33,7 @@ from wtforms.validators import (
 from core.accounts.forms import LANGUAGE_CHOICES, new_password_fields
 from core.forms import StrictForm, strip, strip_lower
 from core.oauth.clients import MAX_REDIRECT_URI_LENGTH, MAX_REDIRECT_URIS, ClientSpec
+from core.oauth.forms import GRANT_TYPE_LABELS
 from core.oauth.scopes import SCOPES, scopes_for
 from tenants.models import Role
 from tenants.services import registration_problem, slug_problem, time_zones
@@ -179,13 +180,6 @@ class RoleForm(StrictForm):
 
 class ConfirmForm(StrictForm):
     """A button-only form (remove, revoke, resend): CSRF and nothing else."""
-
-
-GRANT_TYPE_LABELS: dict[str, Any] = {
-    "client_credentials": _l("Client credentials: your own server calls the API"),
-    "authorization_code": _l("Authorization code: people sign in and consent"),
-    "refresh_token": _l("Refresh tokens: keep access without a new sign-in"),
-}
 
 
 class ClientForm(StrictForm):

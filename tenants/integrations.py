@@ -1,163 +1,22 @@
 """The center's API clients (integrations): list, register, rotate a secret, disable.
 
-Routes of the `tenants` blueprint, for owners and administrators. The rules and the
-audit records are core.oauth.clients'; the views commit. A client is always reached
-through the center as its owner (`client_of`), so another center's client is a 404.
-A secret is shown once, in the answer to the post that made it: it is never stored in
-clear, not even in the session.
+Routes of the `tenants` blueprint, for owners and administrators: core's API client
+pages (core.oauth.client_pages), with the center as the clients' owner and its own
+form, time zone and words (tenants/integrations.html, tenants/integration_new.html).
 """
 
 from __future__ import annotations
 
-import uuid
-from typing import Any
+from core.oauth.client_pages import ClientPages, add_client_pages
+from tenants.forms import ClientForm
+from tenants.views import MANAGERS, _local_time, bp
 
-from flask import abort, g, render_template
-from flask_babel import gettext as _
-from flask_login import current_user
-
-from core.access import access
-from core.db import db
-from core.errors import DomainError
-from core.oauth import clients as oauth_clients
-from core.oauth.clients import ClientInvalid, Owner
-from core.oauth.models import OAuthClient
-from core.oauth.scopes import SCOPES
-from tenants.forms import GRANT_TYPE_LABELS, ClientForm, ConfirmForm
-from tenants.views import MANAGERS, Page, _back, bp
-
-SECRET_GRACE_HOURS = int(oauth_clients.SECRET_GRACE.total_seconds() // 3600)
-
-
-def _owner() -> Owner:
-    return Owner("tenant", g.workspace.id)
-
-
-def _client_or_404(client_id: uuid.UUID) -> OAuthClient:
-    client = oauth_clients.client_of(_owner(), client_id)
-    if client is None:
-        abort(404)
-    return client
-
-
-@bp.app_context_processor
-def _integration_helpers() -> dict[str, Any]:
-    return {
-        "grant_label": lambda name: GRANT_TYPE_LABELS.get(name, name),
-        "scope_description": lambda name: SCOPES[name].description if name in SCOPES else name,
-    }
-
-
-def _render_client(client: OAuthClient, status: int = 200, error: str | None = None) -> Page:
-    return render_template(
-        "tenants/integration.html",
-        client=client,
-        secrets=oauth_clients.live_secrets(client),
-        grace_hours=SECRET_GRACE_HOURS,
-        error=error,
-    ), status
-
-
-def _secret_page(client: OAuthClient, secret: str, *, rotated: bool) -> Page:
-    """The only time a secret is shown: the answer to the post that made it."""
-    return render_template(
-        "tenants/integration_secret.html",
-        client=client,
-        secret=secret,
-        rotated=rotated,
-        grace_hours=SECRET_GRACE_HOURS,
-    )
-
-
-def _show_rule_errors(form: ClientForm, errors: dict[str, str]) -> None:
-    """The service's refusals, each on its field unless the form already flagged it."""
-    for name, message in errors.items():
-        field = getattr(form, name, None)
-        if field is None:
-            form.form_errors.append(message)
-        elif not field.errors:
-            field.errors = [message]
-
-
-@bp.get("/c/<slug>/integrations")
-@access("tenant", roles=MANAGERS)
-def integrations() -> Page:
-    clients = oauth_clients.clients_of(_owner())
-    return render_template(
-        "tenants/integrations.html",
-        clients=clients,
-        secrets={c.id: oauth_clients.live_secrets(c) for c in clients},
-    )
-
-
-@bp.route("/c/<slug>/integrations/new", methods=["GET", "POST"])
-@access("tenant", roles=MANAGERS)
-def new_integration() -> Page:
-    form = ClientForm()
-    if form.validate_on_submit():
-        try:
-            client, secret = oauth_clients.register_client(_owner(), form.spec(), current_user.id)
-        except ClientInvalid as invalid:
-            _show_rule_errors(form, invalid.errors)
-        except DomainError as error:  # the center has too many clients
-            form.form_errors.append(error.message)
-        else:
-            db.session.commit()
-            if secret is None:
-                message = _("%(name)s is registered.", name=client.name)
-                return _back("tenants.integration", message, client_id=client.id)
-            return _secret_page(client, secret, rotated=False)
-    elif form.is_submitted():
-        # The registration rules too, so that every mistake shows at once.
-        _show_rule_errors(form, oauth_clients.check_spec("tenant", form.spec()))
-    status = 422 if form.is_submitted() else 200
-    return render_template("tenants/integration_new.html", form=form), status
-
-
-@bp.get("/c/<slug>/integrations/<uuid:client_id>")
-@access("tenant", roles=MANAGERS)
-def integration(client_id: uuid.UUID) -> Page:
-    return _render_client(_client_or_404(client_id))
-
-
-def _unreadable(client: OAuthClient) -> Page:
-    return _render_client(client, 422, _("This form could not be read. Please try again."))
-
-
-@bp.post("/c/<slug>/integrations/<uuid:client_id>/rotate-secret")
-@access("tenant", roles=MANAGERS)
-def rotate_integration_secret(client_id: uuid.UUID) -> Page:
-    client = _client_or_404(client_id)
-    if not ConfirmForm().validate():
-        return _unreadable(client)
-    try:
-        secret = oauth_clients.rotate_secret(client)
-    except DomainError as error:  # a public client has no secret
-        return _render_client(client, 422, error.message)
-    db.session.commit()
-    return _secret_page(client, secret, rotated=True)
-
-
-@bp.post("/c/<slug>/integrations/<uuid:client_id>/disable")
-@access("tenant", roles=MANAGERS)
-def disable_integration(client_id: uuid.UUID) -> Page:
-    client = _client_or_404(client_id)
-    if not ConfirmForm().validate():
-        return _unreadable(client)
-    oauth_clients.disable_client(client)
-    db.session.commit()
-    message = _("%(name)s is disabled: it can no longer get tokens.", name=client.name)
-    return _back("tenants.integration", message, client_id=client.id)
-
-
-@bp.post("/c/<slug>/integrations/<uuid:client_id>/enable")
-@access("tenant", roles=MANAGERS)
-def enable_integration(client_id: uuid.UUID) -> Page:
-    client = _client_or_404(client_id)
-    if not ConfirmForm().validate():
-        return _unreadable(client)
-    oauth_clients.enable_client(client)
-    db.session.commit()
-    return _back(
-        "tenants.integration", _("%(name)s is enabled.", name=client.name), client_id=client.id
-    )
+PAGES = ClientPages(
+    kind="tenant",
+    roles=MANAGERS,
+    form=ClientForm,
+    id_arg="client_id",
+    templates="tenants",
+    local_time=_local_time,
+)
+add_client_pages(bp, "/c/<slug>/integrations", PAGES)

@@ -61,6 +61,7 @@ from core.tenancy import tenant_scope
 from marketplace.contact import CenterContactForm, MediatorContactForm
 from referrals import forms as referral_forms
 from referrals import partner_forms
+from referrals import partner_webhook_forms as webhook_forms
 from referrals.models import ReferralStatus
 from tenants import forms as center_forms
 from tenants import mediator_forms, storefront_forms
@@ -1054,6 +1055,81 @@ FORMS.update(
         ),
     }
 )
+
+
+# --- a partner's webhook pages (referrals.partner_webhooks) -------------------------------
+
+WEBHOOK_ENDPOINT = {
+    "url": "https://hooks.cabinet.example/mediation",
+    "description": "Logiciel du cabinet",
+    "event_types": ["referral.accepted", "referral.declined"],
+}
+# The URL's shape is the service's rule (https only, no user name, no private address).
+WEBHOOK_URL_WRONG = {"url": "ftp://hooks.cabinet.example/mediation"}
+
+
+def _partner_webhook(
+    path: Callable[[Any], str], valid: dict[str, Any], enabled: bool = True
+) -> Callable[[Ctx], Stage]:
+    """A page of one of a new partner's webhook endpoints; `path` takes the endpoint,
+    whose host resolves to a loopback address that deliveries refuse."""
+
+    def endpoint_path(org: Any) -> str:
+        endpoint = all_factories.WebhookEndpointFactory(
+            partner_id=org.partner.id, url="https://localhost:9/hooks", enabled=enabled
+        )
+        return path(endpoint)
+
+    return _as_partner_admin(endpoint_path, valid)
+
+
+def _webhook_button(label: str, path: Callable[[Any], str], enabled: bool = True) -> Form:
+    return Form(label, center_forms.ConfirmForm, _partner_webhook(path, {}, enabled), "alert")
+
+
+FORMS.update(
+    {
+        ("partners.new_webhook_endpoint", "POST"): (
+            Form(
+                "a partner's new webhook endpoint",
+                webhook_forms.WebhookEndpointForm,
+                _as_partner_admin(lambda _org: "webhooks/new", WEBHOOK_ENDPOINT),
+                wrong=WEBHOOK_URL_WRONG,
+            ),
+        ),
+        ("partners.edit_webhook_endpoint", "POST"): (
+            Form(
+                "a partner's webhook endpoint edited",
+                webhook_forms.WebhookEndpointForm,
+                _partner_webhook(lambda e: f"webhooks/{e.id}/edit", WEBHOOK_ENDPOINT),
+                wrong=WEBHOOK_URL_WRONG,
+            ),
+        ),
+        ("partners.disable_webhook_endpoint", "POST"): (
+            _webhook_button("a webhook endpoint disabled", lambda e: f"webhooks/{e.id}/disable"),
+        ),
+        ("partners.enable_webhook_endpoint", "POST"): (
+            _webhook_button(
+                "a webhook endpoint enabled", lambda e: f"webhooks/{e.id}/enable", enabled=False
+            ),
+        ),
+        ("partners.rotate_webhook_secret", "POST"): (
+            _webhook_button(
+                "a webhook endpoint's secret renewed", lambda e: f"webhooks/{e.id}/rotate-secret"
+            ),
+        ),
+        ("partners.delete_webhook_endpoint", "POST"): (
+            _webhook_button("a webhook endpoint deleted", lambda e: f"webhooks/{e.id}/delete"),
+        ),
+        ("partners.redeliver_webhook", "POST"): (
+            _webhook_button(
+                "a webhook delivery sent again",
+                lambda e: f"webhooks/deliveries/{_a_delivery(e)}/redeliver",
+            ),
+        ),
+    }
+)
+GET_FORMS[webhook_forms.DeliveryFilterForm] = {}
 
 
 # --- the center's inbox and the partner's portal (referrals.inbox, referrals.portal) -------

@@ -364,6 +364,20 @@ FORMS: dict[tuple[str, str], dict[str, str]] = {
     ("partners.rotate_integration_secret", "POST"): {},
     ("partners.disable_integration", "POST"): {},
     ("partners.enable_integration", "POST"): {},
+    # A partner's webhook endpoints and deliveries (referrals.partner_webhooks).
+    **{
+        (endpoint, "POST"): {
+            "url": "https://hooks.partenaire-b.example/mediation",
+            "description": "Logiciel du cabinet B",
+            "event_types": "referral.accepted",
+        }
+        for endpoint in ("partners.new_webhook_endpoint", "partners.edit_webhook_endpoint")
+    },
+    ("partners.disable_webhook_endpoint", "POST"): {},
+    ("partners.enable_webhook_endpoint", "POST"): {},
+    ("partners.rotate_webhook_secret", "POST"): {},
+    ("partners.delete_webhook_endpoint", "POST"): {},
+    ("partners.redeliver_webhook", "POST"): {},
     ("tenants.disable_integration", "POST"): {},
     ("tenants.enable_integration", "POST"): {},
     ("accounts.revoke_application", "POST"): {},

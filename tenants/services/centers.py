@@ -18,9 +18,9 @@ from core.clock import now
 from core.db import db
 from tenants.models import MANAGER_ROLES, Membership, Role, Tenant, TenantStatus
 from tenants.services.rules import (
-    RESERVED_SLUGS,
     SLUG_MAX,
     FieldError,
+    free_slug,
     normalize_registration,
     registration_problem,
     slug_problem,
@@ -50,12 +50,7 @@ def _slug_taken(slug: str) -> bool:
 
 def available_slug(base: str) -> str:
     """`base`, or `base-2`, `base-3`... : the first free, non-reserved variant."""
-    candidate, n = base, 1
-    while candidate in RESERVED_SLUGS or _slug_taken(candidate):
-        n += 1
-        suffix = f"-{n}"
-        candidate = base[: SLUG_MAX - len(suffix)].rstrip("-") + suffix
-    return candidate
+    return free_slug(base, _slug_taken)
 
 
 def _check_signup(data: SignUp, slug: str) -> None:

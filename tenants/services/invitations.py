@@ -1,9 +1,14 @@
-"""Invitations: emailed, single-use links to join a center with a role."""
+"""Invitations: emailed, single-use links to join a center with a role.
+
+The steps that do not depend on who is joined (a link's states, the invitee's account,
+a fresh link) are public: a partner organisation's invitations share them
+(referrals.partner_invitations)."""
 
 from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
+from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_datetime
@@ -23,6 +28,9 @@ from core.mail import send_template
 from tenants.models import MANAGER_ROLES, Invitation, Membership, Role, Tenant
 from tenants.services.centers import find_live_center
 from tenants.services.rules import FieldError, NotFound, RuleError
+
+# An Invitation, or a row with the same columns (a partner's invitation).
+AnyInvitation = TypeVar("AnyInvitation")
 
 
 def pending_invitations() -> list[Invitation]:
@@ -50,6 +58,62 @@ class InvitationUnavailable(DomainError):
     def __init__(self, reason: str) -> None:
         super().__init__(reason, status=404 if reason == "unknown" else 410)
         self.reason = reason
+
+
+def new_link(invitation: Any) -> str:
+    """Give `invitation` a fresh single-use token, valid for a full period from now (any
+    older link stops working): the token is for the mail, only its hash is stored."""
+    token, invitation.token_hash = new_token()
+    invitation.expires_at = now() + current_app.config["INVITATION_TTL"]
+    return token
+
+
+def check_pending(invitation: AnyInvitation | None) -> AnyInvitation:
+    """The invitation a revocation or a resend acts on: found, and neither used nor revoked."""
+    if invitation is None:
+        raise NotFound(_l("This invitation does not exist."))
+    if not invitation.is_pending:
+        raise RuleError(_l("This invitation was already accepted or revoked."))
+    return invitation
+
+
+def check_usable(invitation: Any) -> None:
+    """Refuse a join link whose invitation is unknown, used, revoked or expired."""
+    if invitation is None:
+        raise InvitationUnavailable("unknown")
+    if invitation.accepted_at is not None:
+        raise InvitationUnavailable("used")
+    if invitation.revoked_at is not None:
+        raise InvitationUnavailable("revoked")
+    if invitation.expires_at <= now():
+        raise InvitationUnavailable("expired")
+
+
+def invitee(found: Any, user: User | None, new_account: dict[str, str] | None) -> User:
+    """Who accepts the invitation `found` (an open_invitation answer): the signed-in `user`
+    whose email it was sent to, or the invitee's account created from `new_account`."""
+    invitation = found.invitation
+    if user is None:
+        if found.account_exists or not new_account:
+            raise AccountExists(_l("Please sign in to accept this invitation."))
+        user = accounts.create_user(
+            invitation.email, new_account["name"], new_account["password"], new_account["locale"]
+        )
+        # Following the emailed link proves the address.
+        user.email_verified_at = now()
+    elif accounts.normalize_email(user.email) != invitation.email:
+        raise WrongAccount(_l("This invitation was sent to another email address."))
+    return user
+
+
+def commit_acceptance() -> None:
+    """Commit an invitation's use; when the same link is used twice at once, the other
+    request won and this one finds the invitation used."""
+    try:
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        raise InvitationUnavailable("used") from None
 
 
 def _mail_invitation(tenant: Tenant, invitation: Invitation, token: str, inviter: str) -> None:
@@ -85,15 +149,8 @@ def invite(tenant: Tenant, actor: User, email: str, role: Role) -> Invitation:
         raise FieldError(
             "email", _l("An invitation is already pending for this address: resend it below.")
         )
-    token, token_hash = new_token()
-    invitation = Invitation(
-        email=email,
-        role=role,
-        token_hash=token_hash,
-        invited_by_id=actor.id,
-        created_at=now(),
-        expires_at=now() + current_app.config["INVITATION_TTL"],
-    )
+    invitation = Invitation(email=email, role=role, invited_by_id=actor.id, created_at=now())
+    token = new_link(invitation)
     db.session.add(invitation)
     db.session.flush()
     audit.record(
@@ -107,17 +164,8 @@ def invite(tenant: Tenant, actor: User, email: str, role: Role) -> Invitation:
     return invitation
 
 
-def _pending_invitation(invitation_id: uuid.UUID) -> Invitation:
-    invitation = db.session.get(Invitation, invitation_id)
-    if invitation is None:
-        raise NotFound(_l("This invitation does not exist."))
-    if not invitation.is_pending:
-        raise RuleError(_l("This invitation was already accepted or revoked."))
-    return invitation
-
-
 def revoke_invitation(invitation_id: uuid.UUID) -> Invitation:
-    invitation = _pending_invitation(invitation_id)
+    invitation = check_pending(db.session.get(Invitation, invitation_id))
     invitation.revoked_at = now()
     audit.record(
         "invitation.revoked",
@@ -131,9 +179,8 @@ def revoke_invitation(invitation_id: uuid.UUID) -> Invitation:
 
 def resend_invitation(tenant: Tenant, actor: User, invitation_id: uuid.UUID) -> Invitation:
     """Mail a fresh link (the old one stops working) valid for a full period again."""
-    invitation = _pending_invitation(invitation_id)
-    token, invitation.token_hash = new_token()
-    invitation.expires_at = now() + current_app.config["INVITATION_TTL"]
+    invitation = check_pending(db.session.get(Invitation, invitation_id))
+    token = new_link(invitation)
     audit.record(
         "invitation.resent",
         object_type="invitation",
@@ -163,14 +210,7 @@ def open_invitation(slug: str, token: str) -> InvitationView:
         invitation = db.session.scalar(
             select(Invitation).where(Invitation.token_hash == hash_token(token))
         )
-    if invitation is None:
-        raise InvitationUnavailable("unknown")
-    if invitation.accepted_at is not None:
-        raise InvitationUnavailable("used")
-    if invitation.revoked_at is not None:
-        raise InvitationUnavailable("revoked")
-    if invitation.expires_at <= now():
-        raise InvitationUnavailable("expired")
+    check_usable(invitation)
     exists = accounts.find_user_by_email(invitation.email) is not None
     return InvitationView(tenant, invitation, exists)
 
@@ -182,16 +222,7 @@ def accept_invitation(
     creating the invitee's account from `new_account` (name, password, locale)."""
     found = open_invitation(slug, token)
     tenant, invitation = found.tenant, found.invitation
-    if user is None:
-        if found.account_exists or not new_account:
-            raise AccountExists(_l("Please sign in to accept this invitation."))
-        user = accounts.create_user(
-            invitation.email, new_account["name"], new_account["password"], new_account["locale"]
-        )
-        # Following the emailed link proves the address.
-        user.email_verified_at = now()
-    elif accounts.normalize_email(user.email) != invitation.email:
-        raise WrongAccount(_l("This invitation was sent to another email address."))
+    user = invitee(found, user, new_account)
     with tenancy.tenant_scope(tenant.id):
         invitation = db.session.get(Invitation, invitation.id)
         already = db.session.scalar(select(Membership).where(Membership.user_id == user.id))
@@ -205,10 +236,5 @@ def accept_invitation(
             details={"email": invitation.email, "role": invitation.role.value},
             actor_id=user.id,
         )
-        try:
-            db.session.commit()
-        except IntegrityError:
-            # The same link used twice at once: the other request won.
-            db.session.rollback()
-            raise InvitationUnavailable("used") from None
+        commit_acceptance()
     return user, tenant

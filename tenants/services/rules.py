@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable
 from functools import lru_cache
 from typing import Any
 from zoneinfo import available_timezones
@@ -106,12 +107,23 @@ _NON_FR_REGISTRATION = re.compile(r"^[A-Z0-9]{1,14}$")
 _LA_POSTE_SIREN = "356000000"
 
 
-def suggest_slug(name: str) -> str:
-    """A web address derived from a center's name: accents dropped, words hyphenated."""
+def suggest_slug(name: str, filler: str = "centre") -> str:
+    """A web address derived from a center's name (or a partner organisation's): accents
+    dropped, words hyphenated; `filler` lengthens one too short."""
     ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
     slug = re.sub(r"[^a-z0-9]+", "-", ascii_name.lower()).strip("-")
     slug = slug[:SLUG_MAX].rstrip("-")
-    return slug if len(slug) >= SLUG_MIN else (slug + "-centre").lstrip("-")
+    return slug if len(slug) >= SLUG_MIN else f"{slug}-{filler}".lstrip("-")
+
+
+def free_slug(base: str, taken: Callable[[str], bool]) -> str:
+    """`base`, or `base-2`, `base-3`...: the first variant neither reserved nor `taken`."""
+    candidate, n = base, 1
+    while candidate in RESERVED_SLUGS or taken(candidate):
+        n += 1
+        suffix = f"-{n}"
+        candidate = base[: SLUG_MAX - len(suffix)].rstrip("-") + suffix
+    return candidate
 
 
 def slug_problem(slug: str) -> Any:
