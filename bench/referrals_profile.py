@@ -40,12 +40,12 @@ STAGES = (
     ("the case written (cases.send, flushed)", "referrals/cases.py", "send"),
     ("  of which the center read", "referrals/cases.py", "_center"),
     ("  of which the webhook outbox (on_case_moved)", "referrals/webhooks.py", "on_case_moved"),
+    ("  of which the emails' recipients (notifications)", "referrals/notifications.py", "notify"),
     ("  of which the flush (3 INSERTs)", "referrals/cases.py", "_in_center"),
     ("the answer built (views_of.case)", "referrals/views_of.py", "case"),
     ("serialisation: ReferralSchema.dump", "marshmallow/schema.py", "dump"),
     ("serialisation: jsonify", "flask/json/__init__.py", "jsonify"),
     ("the COMMIT (Session.commit, with its flush)", "sqlalchemy/orm/session.py", "commit"),
-    ("  of which the emails' job queued (RQ enqueue)", "core/jobs.py", "_flush_pending"),
 )
 # The test client's own frames, left out of the top functions (a server has others).
 CLIENT_FRAMES = ("werkzeug/test.py", "flask/testing.py", "bench/referrals.py")
@@ -104,6 +104,10 @@ class Counter:
         self._trace_fd = os.open(trace_file, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         self._trace = trace_file.open()
         self._traced: list[Any] = []
+        self._prepared: dict[str, str] = {}  # prepared statement name: its SQL
+        # New connections only, traced from their first message: a statement psycopg
+        # prepared on an older one would be named here without its SQL.
+        engine.dispose()
 
         @event.listens_for(engine, "before_cursor_execute")
         def _before(_conn, _cursor, statement, *_args) -> None:
@@ -125,7 +129,7 @@ class Counter:
     def take(self) -> Trips:
         _LIBC.fflush(None)  # libpq's stream is fully buffered: write out what it holds
         found, self.trips = self.trips, Trips()
-        found.trips = list(_round_trips(self._trace.read().splitlines()))
+        found.trips = list(_round_trips(self._trace.read().splitlines(), self._prepared))
         return found
 
     def close(self) -> None:
@@ -139,7 +143,8 @@ class Counter:
 _LIBC = ctypes.CDLL(None)
 TRACE_LINE = re.compile(r"(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d+)\t([FB])\t\d+\t(\w+)\t?(.*)", re.S)
 QUERY_TEXT = re.compile(r'\s*"(.*)"\s*$', re.S)  # Query "sql"
-PARSE_TEXT = re.compile(r'\s*"[^"]*" "(.*)"( \d+)+\s*$', re.S)  # Parse "name" "sql" n oids
+PARSE_TEXT = re.compile(r'\s*"([^"]*)" "(.*)"( \d+)+\s*$', re.S)  # Parse "name" "sql" n oids
+BIND_NAME = re.compile(r'\s*"[^"]*" "([^"]+)"')  # Bind "portal" "statement" ...
 
 
 def _messages(lines: list[str]) -> Iterator[tuple[float, str, str, str]]:
@@ -162,13 +167,26 @@ def _message(text: str) -> tuple[float, str, str, str]:
     return datetime.fromisoformat(at).timestamp(), side, kind, contents
 
 
-def _round_trips(lines: list[str]) -> Iterator[Trip]:
-    """The round trips of a libpq trace: from the first message sent to ReadyForQuery."""
+def _round_trips(lines: list[str], prepared: dict[str, str]) -> Iterator[Trip]:
+    """The round trips of a libpq trace: from the first message sent to ReadyForQuery.
+    A prepared statement's later runs send only its name (Bind): `prepared` keeps each
+    name's SQL from its Parse, across the reads of the trace."""
     started, what = None, ""
     for at, side, kind, contents in _messages(lines):
+        parsed = PARSE_TEXT.match(contents) if side == "F" and kind == "Parse" else None
+        if parsed and parsed.group(1):
+            prepared[parsed.group(1)] = parsed.group(2)
         if side == "F" and started is None:
-            found = (QUERY_TEXT if kind == "Query" else PARSE_TEXT).match(contents)
-            started, what = at, found.group(1) if found else kind
+            if kind == "Query":
+                found = QUERY_TEXT.match(contents)
+                what = found.group(1) if found else kind
+            elif parsed:
+                what = parsed.group(2)
+            elif kind == "Bind" and (named := BIND_NAME.match(contents)):
+                what = prepared.get(named.group(1), kind)
+            else:
+                what = kind
+            started = at
         elif side == "B" and kind == "ReadyForQuery" and started is not None:
             yield Trip(" ".join(what.split())[:70], _kind(what), at - started)
             started = None

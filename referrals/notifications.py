@@ -1,10 +1,10 @@
 """Emails on each step of a referred case, in each recipient's language (FR/EN).
 
-Subscribed at start-up to `referrals.signals.case_moved`: the step queues one job
-(`notify_step`), which core.jobs holds until the step's commit and drops on a rollback,
-so nothing leaves for a step that was not saved. The job, in a worker, reads who is to
-be told and renders each email in its language: the request that moved the case reads
-no recipient and renders nothing.
+Subscribed at start-up to `referrals.signals.case_moved`, sent inside the step's
+transaction: who is told is read first (a step with nobody to tell costs one query),
+then each email is rendered and queued with `core.mail.send_email`, which core.jobs
+holds until the commit and drops on a rollback, so nothing leaves for a step that was
+not saved.
 
 Who is told:
 - of the center's steps (acknowledge to close): the partner, that is the person who sent
@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import re
 import uuid
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -35,7 +36,6 @@ from sqlalchemy import select
 from core.accounts.models import User
 from core.credentials.models import MediatorProfile
 from core.db import db
-from core.jobs import job
 from core.mail import render, send_email
 from core.tenancy import tenant_scope
 from referrals import lifecycle, signals
@@ -166,63 +166,63 @@ def _mail(user: User, template: str, center: Tenant, facts: dict, **extra: Any) 
     send_email.delay(to=user.email, subject=subject, body=body)
 
 
+@dataclass(frozen=True)
+class Recipient:
+    user: User
+    template: str  # templates/mail/<template>.txt
+    link: str | None  # the case's page on the "partner" or "center" side, or none
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def _recipients(referral: Referral, event: ReferralEvent) -> list[Recipient]:
+    """Who is told of the step, each person once, never the one who took it."""
+    kind = event.kind
+    told: set[uuid.UUID] = {event.actor_user_id} if event.actor_user_id else set()
+
+    def first_time(user: User) -> bool:
+        fresh = user.id not in told
+        told.add(user.id)
+        return fresh
+
+    found: list[Recipient] = []
+    if kind in TO_PARTNER:
+        people, as_sender = _partner_people(referral)
+        extra = {"as_sender": as_sender}
+        found += [
+            Recipient(u, "referral_partner", "partner", extra) for u in filter(first_time, people)
+        ]
+    if kind in TO_MEDIATOR:
+        user, member = _mediator(referral)
+        if user is not None and first_time(user):
+            found.append(Recipient(user, "referral_mediator", "center" if member else None))
+    if kind in TO_CENTER:
+        managers = filter(first_time, _case_managers())
+        found += [Recipient(u, "referral_center", "center") for u in managers]
+    return found
+
+
 def notify(referral: Referral, event: ReferralEvent) -> int:
     """Queue the emails of one step of `referral`; returns how many."""
-    kind = event.kind
-    if kind not in TOLD:
+    if event.kind not in TOLD:
         return 0
     # Reading the center's members needs its scope, whichever side moved the case; the
     # step's own rows are flushed by its service, not here.
     with tenant_scope(referral.tenant_id), db.session.no_autoflush:
-        center = db.session.get(Tenant, referral.tenant_id)
+        recipients = _recipients(referral, event)
+        if not recipients:  # a center or partner with nobody to tell: one query
+            return 0
+        center = referral.center
         partner = db.session.get(Partner, referral.partner_id)
         partner_link, center_link = _links(referral, center, partner)
+        links = {"partner": partner_link, "center": center_link, None: None}
         facts = _facts(referral, event, center, partner)
-        told: set[uuid.UUID] = {event.actor_user_id} if event.actor_user_id else set()
-
-        def first_time(user: User) -> bool:
-            fresh = user.id not in told
-            told.add(user.id)
-            return fresh
-
-        sent = 0
-        if kind in TO_PARTNER:
-            people, as_sender = _partner_people(referral)
-            for user in filter(first_time, people):
-                _mail(
-                    user,
-                    "referral_partner",
-                    center,
-                    facts,
-                    link=partner_link,
-                    as_sender=as_sender,
-                )
-                sent += 1
-        if kind in TO_MEDIATOR:
-            user, member = _mediator(referral)
-            if user is not None and first_time(user):
-                link = center_link if member else None
-                _mail(user, "referral_mediator", center, facts, link=link)
-                sent += 1
-        if kind in TO_CENTER:
-            for user in filter(first_time, _case_managers()):
-                _mail(user, "referral_center", center, facts, link=center_link)
-                sent += 1
-    return sent
-
-
-@job("mail")
-def notify_step(event_id: str) -> int:
-    """The emails of one step, once it is committed (in its center's scope)."""
-    event = db.session.get(ReferralEvent, uuid.UUID(event_id))
-    if event is None:  # its case was deleted meanwhile
-        return 0
-    return notify(db.session.get(Referral, event.referral_id), event)
+        for to in recipients:
+            _mail(to.user, to.template, center, facts, link=links[to.link], **to.extra)
+    return len(recipients)
 
 
 def _on_case_moved(referral: Referral, *, event: ReferralEvent, **_extra: Any) -> None:
-    if event.kind in TOLD:
-        notify_step.delay(str(event.id), tenant_id=str(referral.tenant_id))
+    notify(referral, event)
 
 
 def init_app(app: Flask) -> None:
