@@ -521,7 +521,7 @@ def listing(
     """One page of the scope's cases, newest first, optionally of one status (and only
     those assigned to a mediator), with the count of each status."""
     counts = status_counts(assigned_to=assigned_to)
-    query = select(Referral)
+    query = select(Referral).options(selectinload(Referral.center))  # the pages name it
     if assigned_to is not None:
         query = query.where(Referral.mediator_profile_id == assigned_to)
     if status is not None:

@@ -106,7 +106,9 @@ def test_recurring_jobs_are_declared_as_data_and_registered(app):
 
 def test_the_embedded_worker_runs_the_periodic_tasks_in_the_app_s_own_process(app_config):
     """`make run` has no worker process: a thread of the app runs the periodic tasks."""
-    assert "embedded_worker" not in create_app(app_config).extensions  # off by default
+    plain = create_app(app_config)
+    assert "embedded_worker" not in plain.extensions  # off by default
+    db.dispose(plain)
     embedded = create_app(
         {
             **app_config,
