@@ -116,6 +116,11 @@ def _enter_workspace(kind: str, allowed: frozenset[str] | None) -> Any:
         return redirect(url_for("accounts.two_factor", next=request.full_path))
     if allowed is not None and workspace.role not in allowed:
         abort(403)
+    if kind == "tenant":
+        from core.billing.entitlements import refuse_writes_when_read_only
+
+        # An unpaid center's workspace is read-only: 403 on a write, with a link to pay.
+        refuse_writes_when_read_only(workspace.id)
     return None
 
 

@@ -58,6 +58,9 @@ def _register_domains(app: Flask, rest_api: api.Api) -> None:
     """Each domain registers its models, blueprints and commands."""
     import core.accounts.api
     import core.accounts.views
+    import core.billing.cli
+    import core.billing.enforcement
+    import core.billing.stripe_webhooks
     import core.cli
     import core.credentials.api
     import core.credentials.catalogue_views
@@ -71,18 +74,23 @@ def _register_domains(app: Flask, rest_api: api.Api) -> None:
     import core.views
     import marketplace
     import referrals.api
+    import referrals.billing_usage
     import referrals.center_api
     import referrals.demo
     import referrals.demo_cases
+    import referrals.fee_views
     import referrals.inbox
     import referrals.jobs
     import referrals.notifications
     import referrals.partner_views
+    import referrals.party_pay_views
     import referrals.portal
     import referrals.sandbox
     import referrals.views
     import referrals.webhooks
     import referrals.webhooks_api
+    import tenants.billing_providers
+    import tenants.billing_views
     import tenants.claims
     import tenants.demo
     import tenants.digest
@@ -90,6 +98,7 @@ def _register_domains(app: Flask, rest_api: api.Api) -> None:
     import tenants.mediators
     import tenants.mediators_api
     import tenants.staff
+    import tenants.staff_billing
     import tenants.storefront
     import tenants.views
 
@@ -101,6 +110,7 @@ def _register_domains(app: Flask, rest_api: api.Api) -> None:
     rest_api.register_blueprint(core.oauth.api.blp)
     app.register_blueprint(tenants.views.bp)
     app.register_blueprint(tenants.staff.bp)
+    app.register_blueprint(tenants.staff_billing.bp)
     app.register_blueprint(tenants.mediators.bp)
     app.register_blueprint(tenants.claims.bp)
     app.register_blueprint(tenants.storefront.bp)
@@ -109,6 +119,8 @@ def _register_domains(app: Flask, rest_api: api.Api) -> None:
     app.register_blueprint(referrals.partner_views.bp)
     app.register_blueprint(referrals.inbox.bp)
     app.register_blueprint(referrals.portal.bp)
+    app.register_blueprint(referrals.fee_views.bp)
+    app.register_blueprint(referrals.party_pay_views.bp)
     rest_api.register_blueprint(referrals.api.blp)
     rest_api.register_blueprint(referrals.center_api.blp)
     rest_api.register_blueprint(referrals.webhooks_api.blp)
@@ -121,6 +133,12 @@ def _register_domains(app: Flask, rest_api: api.Api) -> None:
     rest_api.register_blueprint(tenants.mediators_api.blp)
     marketplace.init_app(app, rest_api)
     core.cli.init_app(app)
+    core.billing.cli.init_app(app)
+    core.billing.stripe_webhooks.init_app(app)
+    core.billing.enforcement.init_app(app)
+    tenants.billing_providers.register()
+    referrals.billing_usage.register()
+    tenants.billing_views.init_app(app)
     tenants.views.init_app(app)
     referrals.views.init_app(app)
     referrals.partner_views.init_app(app)
@@ -139,11 +157,13 @@ def import_models() -> None:
     """Import every model module so the metadata holds every table (app, Alembic)."""
     import core.accounts.models
     import core.audit
+    import core.billing.models
     import core.credentials.issued
     import core.credentials.models
     import core.credentials.reminders.models
     import core.oauth.models  # noqa: F401
     import marketplace.models  # noqa: F401
+    import referrals.fee_models
     import referrals.models
     import referrals.partner_models
     import referrals.webhook_models  # noqa: F401

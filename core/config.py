@@ -7,6 +7,7 @@ embedded-mode secret key into `instance/` the first time it is needed.
 
 from __future__ import annotations
 
+import base64
 import os
 import secrets
 from datetime import timedelta
@@ -116,17 +117,47 @@ def load_config(instance_path: str) -> dict[str, Any]:
         "WEBHOOK_SCHEDULE_SCALE": float(env.get("WEBHOOK_SCHEDULE_SCALE") or 1.0),
         "WEBHOOK_TIMEOUT_SECONDS": float(env.get("WEBHOOK_TIMEOUT_SECONDS") or 10),
         "WEBHOOK_SWEEP_SECONDS": float(env.get("WEBHOOK_SWEEP_SECONDS") or 5),
+        # Platform billing (core.billing): off unless the platform's Stripe secret key is
+        # set; then every tenant is on an unlimited internal plan. STRIPE_API_BASE points
+        # the client at another API host (an emulator in tests); STRIPE_JS_URL likewise.
+        "STRIPE_SECRET_KEY": env.get("STRIPE_SECRET_KEY") or None,
+        "STRIPE_PUBLISHABLE_KEY": env.get("STRIPE_PUBLISHABLE_KEY") or None,
+        "STRIPE_WEBHOOK_SECRET": env.get("STRIPE_WEBHOOK_SECRET") or None,
+        "STRIPE_API_BASE": env.get("STRIPE_API_BASE") or None,
+        "STRIPE_JS_URL": env.get("STRIPE_JS_URL") or "https://js.stripe.com/v3/",
+        # The platform's legal mentions printed on Stripe's subscription invoices
+        # (company name, SIREN, VAT number, address, late-payment penalties).
+        "BILLING_INVOICE_FOOTER": env.get("BILLING_INVOICE_FOOTER") or None,
+        # Days a past-due tenant keeps full access before it turns read-only.
+        "BILLING_GRACE_DAYS": int(env.get("BILLING_GRACE_DAYS") or 7),
+        # How often the workers send due dunning emails and bill ended periods' overage.
+        "BILLING_SWEEP_SECONDS": float(env.get("BILLING_SWEEP_SECONDS") or 300),
+        # Another API host for the centers' own Stripe accounts (party fees; tests: a
+        # second emulator). Unset: Stripe.
+        "CENTER_STRIPE_API_BASE": env.get("CENTER_STRIPE_API_BASE") or None,
+        # Key (Fernet, urlsafe base64 of 32 bytes) that encrypts secrets stored in the
+        # database, e.g. a center's own Stripe key; generated into instance/ if unset.
+        "ENCRYPTION_KEY": env.get("ENCRYPTION_KEY") or None,
     }
 
 
 def ensure_instance_secrets(instance_path: str, config: dict[str, Any]) -> None:
-    """Generate the embedded-mode secret key into `instance/` once; never in the repo."""
-    if config.get("SECRET_KEY"):
-        return
-    path = Path(instance_path)
-    path.mkdir(parents=True, exist_ok=True)
-    key_file = path / "secret_key"
-    if not key_file.exists():
-        key_file.write_text(secrets.token_urlsafe(48))
-        key_file.chmod(0o600)
-    config["SECRET_KEY"] = key_file.read_text().strip()
+    """Generate the embedded-mode secrets into `instance/` once; never in the repo."""
+    generators = {
+        "SECRET_KEY": ("secret_key", lambda: secrets.token_urlsafe(48)),
+        # A Fernet key: urlsafe base64 of 32 random bytes.
+        "ENCRYPTION_KEY": (
+            "encryption_key",
+            lambda: base64.urlsafe_b64encode(secrets.token_bytes(32)).decode(),
+        ),
+    }
+    for name, (file_name, generate) in generators.items():
+        if config.get(name):
+            continue
+        path = Path(instance_path)
+        path.mkdir(parents=True, exist_ok=True)
+        key_file = path / file_name
+        if not key_file.exists():
+            key_file.write_text(generate())
+            key_file.chmod(0o600)
+        config[name] = key_file.read_text().strip()

@@ -59,12 +59,12 @@ from core.oauth.clients import disable_client
 from core.oauth.forms import ConsentForm
 from core.tenancy import tenant_scope
 from marketplace.contact import CenterContactForm, MediatorContactForm
+from referrals import fee_forms, partner_forms
 from referrals import forms as referral_forms
-from referrals import partner_forms
 from referrals import partner_webhook_forms as webhook_forms
 from referrals.models import ReferralStatus
+from tenants import billing_forms, mediator_forms, storefront_forms
 from tenants import forms as center_forms
-from tenants import mediator_forms, storefront_forms
 from tests import factories as all_factories
 from tests import mediator_api
 from tests.factories import (
@@ -84,6 +84,7 @@ from tests.factories import (
     UserFactory,
 )
 from tests.oauth import pkce_pair, register
+from tests.referrals import fee_helpers
 from tests.referrals import helpers as referral_helpers
 from tests.referrals.partner_helpers import make_partner
 from tests.referrals.partner_helpers import membership_of as partner_membership_of
@@ -1549,3 +1550,159 @@ JSON_OPERATIONS.update(
     }
 )
 BODYLESS_OPERATIONS.add(("DELETE", f"{_HOOKS}/endpoints/{{endpoint_id}}"))
+
+
+# --- party fees (referrals.fee_views) -------------------------------------------------------
+
+
+def _fees_settings(ctx: Ctx) -> Stage:
+    center = make_center(locale="en")
+    sign_in(ctx.client, center.owner)
+    return Stage(center.url("fees/settings"), dict(fee_helpers.PROFILE))
+
+
+def _fees_case(ctx: Ctx) -> Stage:
+    """An accepted case with two parties, its center's invoicing details saved."""
+    center = make_center(locale="en")
+    all_factories.CenterBillingProfileFactory(tenant=center.tenant)
+    case = ReferralFactory(tenant=center.tenant, status=ReferralStatus.ACCEPTED)
+    sign_in(ctx.client, center.owner)
+    return Stage(center.url(f"fees/cases/{case.id}"), fee_helpers.fees_form(count=2))
+
+
+def _fees_invoice(action: str) -> Callable[[Ctx], Stage]:
+    def setup(ctx: Ctx) -> Stage:
+        center = make_center(locale="en")
+        invoice = all_factories.PartyInvoiceFactory(tenant=center.tenant)
+        sign_in(ctx.client, center.owner)
+        return Stage(center.url(f"fees/invoices/{invoice.id}/{action}"), {})
+
+    return setup
+
+
+FORMS.update(
+    {
+        ("fees.settings", "POST"): (
+            Form(
+                "a center's invoicing details",
+                fee_forms.BillingProfileForm,
+                _fees_settings,
+                wrong={
+                    "country": "France",
+                    "siret": "12345678901234",
+                    "vat_number": "FR00000000000",
+                    "iban": "FR00 1234",
+                    "bic": "12",
+                    "stripe_secret_key": "pk_test_not_a_secret",
+                    "stripe_publishable_key": "sk_test_not_public",
+                },
+            ),
+        ),
+        ("fees.case", "POST"): (
+            Form(
+                "a case's fees: quote and invoices",
+                fee_forms.FeesForm,
+                _fees_case,
+                wrong={
+                    "party_country_0": "France",
+                    "party_siret_0": "12345678901234",
+                    "party_vat_number_0": "FR00000000000",
+                    "party_share_0": "a third",
+                },
+            ),
+        ),
+        ("fees.mark_paid", "POST"): (
+            Form("marking a party invoice paid", ButtonForm, _fees_invoice("paid"), "alert"),
+        ),
+        ("fees.credit", "POST"): (
+            Form("crediting a party invoice", ButtonForm, _fees_invoice("credit"), "alert"),
+        ),
+    }
+)
+
+
+# --- the center's billing page (tenants.billing_views), against the platform's localstripe ---
+
+
+def _billing_page(
+    path: str, valid: dict[str, str], *, card: bool = False
+) -> Callable[[Ctx], Stage]:
+    def setup(ctx: Ctx) -> Stage:
+        from tests.core.billing import helpers as billing_helpers
+
+        billing = billing_helpers.billing_on(ctx.app)
+        center = make_center()
+        sign_in(ctx.client, center.owner)
+        if card:
+            billing_helpers.add_card(ctx.client, billing, center)
+        return Stage(center.url(path), valid)
+
+    return setup
+
+
+def _billing_card(ctx: Ctx) -> Stage:
+    """The card page made a SetupIntent, confirmed as Stripe.js would."""
+    from tests.core.billing import helpers as billing_helpers
+
+    billing = billing_helpers.billing_on(ctx.app)
+    center = make_center()
+    sign_in(ctx.client, center.owner)
+    page = ctx.client.get(center.url("billing/card")).get_data(as_text=True)
+    setup_intent = billing_helpers.SETUP_INTENT.search(page).group(1)
+    billing.post(f"setup_intents/{setup_intent}/confirm", {"payment_method": "pm_card_visa"})
+    return Stage(center.url("billing/card"), {"setup_intent": setup_intent})
+
+
+def _billing_button(action: str, *, cancelled: bool = False) -> Callable[[Ctx], Stage]:
+    def setup(ctx: Ctx) -> Stage:
+        from tests.core.billing import helpers as billing_helpers
+
+        center = billing_helpers.subscribed_center(ctx.client, ctx.app, cancelled=cancelled)
+        return Stage(center.url(f"billing/{action}"), {})
+
+    return setup
+
+
+FORMS.update(
+    {
+        ("center_billing.choose_plan", "POST"): (
+            Form(
+                "subscribing to a plan",
+                billing_forms.PlanForm,
+                _billing_page("billing/plan", {"plan": "center", "interval": "month"}, card=True),
+            ),
+        ),
+        ("center_billing.save_card", "POST"): (
+            Form(
+                "saving the subscription's card",
+                billing_forms.CardForm,
+                _billing_card,
+                wrong={"setup_intent": "pm_not_a_setup_intent"},
+            ),
+        ),
+        ("center_billing.overage_cap", "POST"): (
+            Form(
+                "the overage cap",
+                billing_forms.OverageCapForm,
+                _billing_page("billing/overage-cap", {"overage_cap": "50"}),
+            ),
+        ),
+        ("center_billing.cancel", "POST"): (
+            Form("cancelling the subscription", ButtonForm, _billing_button("cancel"), "alert"),
+        ),
+        ("center_billing.resume", "POST"): (
+            Form(
+                "resuming the subscription",
+                ButtonForm,
+                _billing_button("resume", cancelled=True),
+                "alert",
+            ),
+        ),
+    }
+)
+
+# Web routes that take no form: a machine's signed request. Stripe's webhook takes a
+# JSON event signed with the endpoint's secret; its bad input (no or a bad signature,
+# a stale one, a malformed body) is refused with a 4xx problem and writes nothing, as
+# tests/core/billing/test_stripe_webhooks.py proves.
+MACHINE_ENDPOINTS: frozenset[tuple[str, str]] = frozenset({("stripe_webhooks.receive", "POST")})

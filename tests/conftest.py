@@ -9,6 +9,7 @@ test skipped for a missing service or tool fails instead.
 
 from __future__ import annotations
 
+import base64
 import contextvars
 import os
 import re
@@ -33,6 +34,12 @@ from core.tenancy import scoped
 from tests.factories import DEFAULT_PASSWORD
 
 MISSING = "missing service"
+
+# Encrypts stored secrets in tests (a Fernet key made for the run, never a real one).
+TEST_ENCRYPTION_KEY = base64.urlsafe_b64encode(os.urandom(32)).decode()
+
+# The Stripe emulators (localstripe): fixtures stripe_platform and stripe_center.
+pytest_plugins = ["tests.stripe_emulator"]
 
 
 def missing_service(what: str) -> None:
@@ -222,6 +229,7 @@ def app_config(
     return {
         "TESTING": True,
         "SECRET_KEY": "test-secret-key-not-for-production",
+        "ENCRYPTION_KEY": TEST_ENCRYPTION_KEY,
         "DATABASE_URL": database_url,
         "REDIS_URL": os.environ.get("REDIS_URL") or None,
         "JOBS_INLINE": not os.environ.get("REDIS_URL"),

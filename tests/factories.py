@@ -14,6 +14,13 @@ from core.accounts.models import AccountToken, User, UserSession
 from core.accounts.services import hash_password
 from core.accounts.tokens import hash_token, new_token
 from core.audit import AuditEvent, SecurityEvent
+from core.billing.models import (
+    BillingAccount,
+    OverageCharge,
+    StripeEvent,
+    SubscriptionInvoice,
+    SubscriptionStatus,
+)
 from core.clock import now
 from core.credentials.catalogue import by_code
 from core.credentials.issued import IssuedCredential
@@ -30,6 +37,14 @@ from core.db import db
 from core.oauth.models import AuthorizationCode, ClientSecret, OAuthClient, OAuthToken
 from core.tenancy import tenant_scope
 from marketplace.models import CenterListing, MediatorListing
+from referrals.fee_models import (
+    CenterBillingProfile,
+    FeeQuote,
+    InvoiceKind,
+    InvoiceSequence,
+    PartyInvoice,
+    SplitMode,
+)
 from referrals.models import (
     IdempotencyRecord,
     Partner,
@@ -636,3 +651,160 @@ class WebhookAttemptFactory(BaseFactory):
     number = 1
     status_code = 200
     duration_ms = 12
+
+
+# --- party fees (referrals.fee_models) ------------------------------------------------------
+
+
+class CenterBillingProfileFactory(TenantOwnedFactory):
+    """A center's invoicing details, with a bank account and no Stripe key."""
+
+    class Meta:
+        model = CenterBillingProfile
+
+    tenant = factory.SubFactory(TenantFactory)
+    legal_name = factory.Sequence(lambda n: f"Centre de médiation {n} SAS")
+    address = "12 rue de la Paix"
+    postal_code = "75002"
+    city = "Paris"
+    country = "FR"
+    siret = "53298471300018"
+    vat_number = "FR40303265045"
+    iban = "FR1420041010050500013M02606"
+    bic = "PSSTFRPPPAR"
+
+
+class FeeQuoteFactory(TenantOwnedFactory):
+    """1,000.00 EUR excl. VAT for an accepted case (two parties), shared equally."""
+
+    class Meta:
+        model = FeeQuote
+        exclude = ("referral",)
+
+    tenant = factory.SubFactory(TenantFactory)
+    referral = factory.SubFactory(
+        ReferralFactory, tenant=factory.SelfAttribute("..tenant"), status=ReferralStatus.ACCEPTED
+    )
+    referral_id = factory.SelfAttribute("referral.id")
+    description = "Médiation : 6.67 h"
+    amount_excl_vat_cents = 100000
+    vat_rate = Decimal("20.00")
+    split_mode = SplitMode.EQUAL
+
+
+class InvoiceSequenceFactory(TenantOwnedFactory):
+    class Meta:
+        model = InvoiceSequence
+
+    tenant = factory.SubFactory(TenantFactory)
+    last_number = 0
+
+
+class PartyInvoiceFactory(TenantOwnedFactory):
+    """An issued invoice of 500.00 EUR + 20% VAT to a private person, unpaid."""
+
+    class Meta:
+        model = PartyInvoice
+        exclude = ("referral",)
+
+    tenant = factory.SubFactory(TenantFactory)
+    referral = factory.SubFactory(
+        ReferralFactory, tenant=factory.SelfAttribute("..tenant"), status=ReferralStatus.ACCEPTED
+    )
+    referral_id = factory.SelfAttribute("referral.id")
+    # Far above what a test issues through the sequence (which starts at 1): no clash.
+    number = factory.Sequence(lambda n: n + 100_000)
+    kind = InvoiceKind.INVOICE
+    issued_on = factory.LazyFunction(lambda: now().date())
+    due_on = factory.LazyFunction(lambda: now().date() + timedelta(days=30))
+    seller = factory.LazyFunction(
+        lambda: {
+            "legal_name": "Centre de médiation SAS",
+            "address": "12 rue de la Paix",
+            "postal_code": "75002",
+            "city": "Paris",
+            "country": "FR",
+            "siret": "53298471300018",
+            "vat_number": "FR40303265045",
+            "iban": "FR1420041010050500013M02606",
+            "bic": "PSSTFRPPPAR",
+            "legal_mentions": "",
+            "payment_terms_days": 30,
+        }
+    )
+    buyer_name = factory.Faker("name", locale="fr_FR")
+    buyer_address = "3 place du Marché"
+    buyer_postal_code = "69001"
+    buyer_city = "Lyon"
+    buyer_country = "FR"
+    lines = factory.LazyFunction(
+        lambda: [
+            {
+                "description": "Médiation",
+                "quantity": "1",
+                "unit_cents": 50000,
+                "vat_rate": "20.00",
+                "net_cents": 50000,
+                "vat_cents": 10000,
+            }
+        ]
+    )
+    net_cents = 50000
+    vat_cents = 10000
+    total_cents = 60000
+
+
+# --- Platform billing (core.billing: global tables keyed by the center) ---------------
+
+
+class BillingAccountFactory(BaseFactory):
+    class Meta:
+        model = BillingAccount
+
+    tenant_id = factory.LazyFunction(lambda: TenantFactory().id)
+    stripe_customer_id = factory.Sequence(lambda n: f"cus_test{n:06d}")
+    stripe_subscription_id = factory.Sequence(lambda n: f"sub_test{n:06d}")
+    plan_code = "center"
+    interval = "month"
+    status = SubscriptionStatus.ACTIVE.value
+    seats_billed = 2
+    current_period_start = factory.LazyFunction(now)
+    current_period_end = factory.LazyFunction(lambda: now() + timedelta(days=30))
+
+
+class StripeEventFactory(BaseFactory):
+    class Meta:
+        model = StripeEvent
+
+    id = factory.Sequence(lambda n: f"evt_test{n:06d}")
+    type = "invoice.paid"
+
+
+class SubscriptionInvoiceFactory(BaseFactory):
+    class Meta:
+        model = SubscriptionInvoice
+
+    tenant_id = factory.LazyFunction(lambda: TenantFactory().id)
+    stripe_invoice_id = factory.Sequence(lambda n: f"in_test{n:06d}")
+    number = factory.Sequence(lambda n: f"MH-{n:04d}")
+    status = "paid"
+    currency = "eur"
+    subtotal_cents = 5000
+    tax_cents = 1000
+    total_cents = 6000
+    amount_paid_cents = 6000
+    issued_at = factory.LazyFunction(now)
+
+
+class OverageChargeFactory(BaseFactory):
+    class Meta:
+        model = OverageCharge
+
+    tenant_id = factory.LazyFunction(lambda: TenantFactory().id)
+    period_start = factory.LazyFunction(lambda: now() - timedelta(days=30))
+    period_end = factory.LazyFunction(now)
+    referrals_received = 13
+    referrals_included = 10
+    billed_quantity = 3
+    unit_amount_cents = 500
+    amount_cents = 1500

@@ -200,6 +200,8 @@ ARGUMENTS: dict[str, Callable[[World], Any]] = {
     # Partner B's webhook endpoint, and a delivery of one of B's messages to it.
     "endpoint_id": lambda w: _b_endpoint(w).id,
     "delivery_id": lambda w: WebhookDeliveryFactory(endpoint=_b_endpoint(w)).id,
+    # One of B's party invoices (seeded: issued, unpaid, no card payment).
+    "invoice_id": lambda w: w.b.rows["PartyInvoice"][0].id,
 }
 
 # The status a case must be in for B's insider to take each step (others: submitted).
@@ -212,6 +214,7 @@ REFERRAL_STATUSES = {
     "inbox.schedule": ReferralStatus.ASSIGNED,
     "inbox.outcome": ReferralStatus.SCHEDULED,
     "inbox.close": ReferralStatus.CONCLUDED,
+    "fees.case": ReferralStatus.ACCEPTED,
 }
 # The mediator of center B that the valid assignment names.
 B_MEDIATOR = uuid.UUID("5c6f1d9e-8a47-4b1e-9d55-0b7a3f2e6c11")
@@ -326,6 +329,54 @@ FORMS: dict[tuple[str, str], dict[str, str]] = {
         "parties_informed": "y",
         "contact_consent": "y",
     },
+    # Party fees (referrals.fee_views): B's invoicing details, a case's quote and its
+    # invoices to its two parties, and one of B's invoices marked paid or credited.
+    ("fees.settings", "POST"): {
+        "legal_name": "Centre de médiation B SAS",
+        "address": "3 rue B",
+        "postal_code": "33000",
+        "city": "Bordeaux",
+        "country": "FR",
+        "siret": "53298471300018",
+        "vat_number": "",
+        "iban": "",
+        "bic": "",
+        "payment_terms_days": "30",
+        "legal_mentions": "",
+        "stripe_secret_key": "",
+        "stripe_publishable_key": "",
+    },
+    ("fees.case", "POST"): {
+        "offer_id": "",
+        "hours": "4",
+        "hourly_rate": "150",
+        "vat_rate": "20",
+        "split_mode": "equal",
+        "action": "invoice",
+        **{
+            f"party_{part}_{row}": value if row < 2 else ""
+            for row in range(5)
+            for part, value in (
+                ("name", "Société Gamma"),
+                ("address", "3 rue B"),
+                ("postal_code", "33000"),
+                ("city", "Bordeaux"),
+                ("country", "FR"),
+                ("email", "contact@gamma.example"),
+                ("siret", ""),
+                ("vat_number", ""),
+                ("share", ""),
+            )
+        },
+    },
+    # Billing is off in the standing test: each answers 303 back to B's billing page.
+    ("center_billing.choose_plan", "POST"): {"plan": "center", "interval": "month"},
+    ("center_billing.save_card", "POST"): {"setup_intent": "seti_test_b"},
+    ("center_billing.overage_cap", "POST"): {"overage_cap": "50"},
+    ("center_billing.cancel", "POST"): {},
+    ("center_billing.resume", "POST"): {},
+    ("fees.mark_paid", "POST"): {},
+    ("fees.credit", "POST"): {},
     ("tenants.change_role", "POST"): {"role": "admin"},
     ("tenants.remove_member", "POST"): {},
     ("tenants.invite", "POST"): {"email": "new-mediator@example.org", "role": "mediator"},

@@ -30,10 +30,14 @@ TENANT_ROW_FACTORIES: dict[str, Any] = {
     "Referral": factories.ReferralFactory,
     "ReferralParty": factories.ReferralPartyFactory,
     "ReferralEvent": factories.ReferralEventFactory,
+    "CenterBillingProfile": factories.CenterBillingProfileFactory,
+    "FeeQuote": factories.FeeQuoteFactory,
+    "InvoiceSequence": factories.InvoiceSequenceFactory,
+    "PartyInvoice": factories.PartyInvoiceFactory,
 }
 
 # Tables with one row per tenant at most.
-ONE_PER_TENANT = {"CenterProfile": 1}
+ONE_PER_TENANT = {"CenterProfile": 1, "CenterBillingProfile": 1, "InvoiceSequence": 1}
 
 
 def tenant_models() -> list[type]:

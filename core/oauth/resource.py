@@ -150,6 +150,11 @@ def _enter(rule: Requirement) -> Response | None:
             return refused
     g.api_token = token
     _open_scope(rule, token)
+    if token.owner_kind == "tenant" and not rule.user:
+        from core.billing.entitlements import refuse_writes_when_read_only
+
+        # An unpaid center's clients may read and export, not write (403 problem).
+        refuse_writes_when_read_only(token.owner_id)
     return _count(current_app.config["API_LIMIT_PER_CLIENT"], token.client_id)
 
 

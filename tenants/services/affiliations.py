@@ -18,6 +18,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
 from core import audit
+from core.billing import seats
 from core.credentials.models import (
     Certification,
     MediatorProfile,
@@ -166,6 +167,8 @@ def update_affiliation(
         object_id=affiliation.id,
         details=details,
     )
+    if "status" in changed:
+        seats.seats_changed(affiliation.tenant_id)  # an ended affiliation frees its seat
     db.session.commit()
     return affiliation, changed
 

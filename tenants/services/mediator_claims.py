@@ -35,6 +35,7 @@ from sqlalchemy.exc import IntegrityError
 from core import audit, tenancy
 from core.accounts import services as accounts
 from core.accounts.models import User
+from core.billing import entitlements, seats
 from core.clock import now
 from core.credentials import profiles
 from core.credentials.models import MediatorProfile
@@ -163,6 +164,7 @@ def create_mediator(
     owner = accounts.find_user_by_email(email)
     profile = profiles.profile_of_user(owner.id) if owner is not None else None
     if profile is None:
+        entitlements.check_seat_available(tenant.id)  # before anything is written
         profile = profiles.create_profile(data, created_by_tenant_id=tenant.id)
         db.session.flush()
         affiliation = Affiliation(profile_id=profile.id, status=AffiliationStatus.INVITED)
@@ -173,11 +175,14 @@ def create_mediator(
             select(Affiliation).where(Affiliation.profile_id == profile.id)
         )
         if affiliation is None:
+            entitlements.check_seat_available(tenant.id)
             affiliation = Affiliation(profile_id=profile.id, status=AffiliationStatus.INVITED)
             db.session.add(affiliation)
         elif affiliation.status in (AffiliationStatus.ACTIVE, AffiliationStatus.SUSPENDED):
             raise FieldError("email", _l("This mediator already works with the center."))
         else:
+            if affiliation.status == AffiliationStatus.ENDED:
+                entitlements.check_seat_available(tenant.id)
             # Ended: invited anew (the row, its rate and notes, stay). Invited: sent again.
             affiliation.status, affiliation.published = AffiliationStatus.INVITED, False
         action = "mediator.invited"
@@ -188,6 +193,7 @@ def create_mediator(
         object_id=affiliation.id,
         details={"name": profile.display_name, "email": email, "profile_id": str(profile.id)},
     )
+    seats.seats_changed(tenant.id)  # the seat is billed once this commits
     db.session.commit()
     _mail_link(tenant, profile, email, inviter_name)
     return affiliation

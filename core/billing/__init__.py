@@ -1,0 +1,1 @@
+"""The platform's billing: plans, subscriptions, seats, usage, invoices, Stripe webhooks."""
