@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from typing import Any, Literal
 
-from flask import Flask, abort, current_app, flash, g, redirect, request, url_for
+from flask import Blueprint, Flask, abort, current_app, flash, g, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -95,6 +95,23 @@ def access(
         return wrapper
 
     return decorator
+
+
+def bind_workspace_slug(bp: Blueprint, kind: Literal["tenant", "partner"], arg: str) -> None:
+    """Workspace blueprints (`/c/<slug>/...`, `/p/<partner_slug>/...`): the slug leaves
+    the view's arguments for `g.workspace_ref` (the access check resolves it), and URLs
+    built inside the same workspace get it back without naming it."""
+
+    @bp.url_value_preprocessor
+    def _pull_slug(_endpoint: str | None, values: dict[str, Any] | None) -> None:
+        if values and arg in values:
+            g.workspace_ref = values.pop(arg)
+
+    @bp.url_defaults
+    def _add_slug(_endpoint: str, values: dict[str, Any]) -> None:
+        workspace = g.get("workspace")
+        if arg not in values and workspace is not None and workspace.kind == kind:
+            values[arg] = workspace.slug
 
 
 def _enter_workspace(kind: str, allowed: frozenset[str] | None) -> Any:

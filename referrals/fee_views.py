@@ -14,12 +14,12 @@ from decimal import Decimal
 from typing import Any
 
 from babel.numbers import format_currency
-from flask import Blueprint, Response, flash, g, redirect, render_template, request, url_for
+from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from core.access import access
+from core.access import access, bind_workspace_slug
 from core.db import db
 from core.forms import ButtonForm
 from referrals import invoice_pdf, party_fees, party_payments
@@ -40,17 +40,7 @@ STATUS_LABELS = {
 }
 
 
-@bp.url_value_preprocessor
-def _pull_slug(_endpoint: str | None, values: dict[str, Any] | None) -> None:
-    if values and "slug" in values:
-        g.workspace_ref = values.pop("slug")
-
-
-@bp.url_defaults
-def _add_slug(_endpoint: str, values: dict[str, Any]) -> None:
-    workspace = g.get("workspace")
-    if "slug" not in values and workspace is not None and workspace.kind == "tenant":
-        values["slug"] = workspace.slug
+bind_workspace_slug(bp, "tenant", "slug")
 
 
 def euros(cents: int) -> str:

@@ -22,7 +22,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy.exc import SQLAlchemyError
 
-from core.access import access
+from core.access import access, bind_workspace_slug
 from core.credentials.profiles import profile_of_user
 from core.db import db
 from core.forms import ButtonForm, StrictForm
@@ -48,17 +48,7 @@ READERS = (*HANDLERS, "mediator")
 Page = str | tuple[str, int] | Response
 
 
-@bp.url_value_preprocessor
-def _pull_slug(_endpoint: str | None, values: dict[str, Any] | None) -> None:
-    if values and "slug" in values:
-        g.workspace_ref = values.pop("slug")
-
-
-@bp.url_defaults
-def _add_slug(_endpoint: str, values: dict[str, Any]) -> None:
-    workspace = g.get("workspace")
-    if "slug" not in values and workspace is not None and workspace.kind == "tenant":
-        values["slug"] = workspace.slug
+bind_workspace_slug(bp, "tenant", "slug")
 
 
 def _zone() -> str:

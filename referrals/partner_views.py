@@ -32,7 +32,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
-from core.access import access
+from core.access import access, bind_workspace_slug
 from core.accounts import sessions
 from core.accounts.models import User
 from core.accounts.signals import email_verified
@@ -57,17 +57,7 @@ PARTNER_ZONE = "Europe/Paris"
 Page = str | tuple[str, int] | Response
 
 
-@bp.url_value_preprocessor
-def _pull_slug(_endpoint: str | None, values: dict[str, Any] | None) -> None:
-    if values and "partner_slug" in values:
-        g.workspace_ref = values.pop("partner_slug")
-
-
-@bp.url_defaults
-def _add_slug(_endpoint: str, values: dict[str, Any]) -> None:
-    workspace = g.get("workspace")
-    if "partner_slug" not in values and workspace is not None and workspace.kind == "partner":
-        values["partner_slug"] = workspace.slug
+bind_workspace_slug(bp, "partner", "partner_slug")
 
 
 def partner_time(moment: datetime | None) -> str:

@@ -18,7 +18,7 @@ from flask import Blueprint, Response, flash, g, redirect, render_template, requ
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from core.access import access
+from core.access import access, bind_workspace_slug
 from core.db import db
 from core.forms import ButtonForm
 from marketplace import search
@@ -36,17 +36,7 @@ Page = str | tuple[str, int] | Response
 DEFAULT_ZONE = "Europe/Paris"
 
 
-@bp.url_value_preprocessor
-def _pull_slug(_endpoint: str | None, values: dict[str, Any] | None) -> None:
-    if values and "partner_slug" in values:
-        g.workspace_ref = values.pop("partner_slug")
-
-
-@bp.url_defaults
-def _add_slug(_endpoint: str, values: dict[str, Any]) -> None:
-    workspace = g.get("workspace")
-    if "partner_slug" not in values and workspace is not None and workspace.kind == "partner":
-        values["partner_slug"] = workspace.slug
+bind_workspace_slug(bp, "partner", "partner_slug")
 
 
 @bp.context_processor

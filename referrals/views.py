@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, Flask, g, render_template
 from flask_babel import lazy_gettext as _l
 
-from core.access import access, register_lister, register_resolver
+from core.access import access, bind_workspace_slug, register_lister, register_resolver
 from core.oauth.clients import register_owner
 from referrals import cases, services
 from referrals.forms import status_label
@@ -21,17 +21,7 @@ KIND_LABELS = {
 }
 
 
-@bp.url_value_preprocessor
-def _pull_slug(endpoint, values):
-    if values and "partner_slug" in values:
-        g.workspace_ref = values.pop("partner_slug")
-
-
-@bp.url_defaults
-def _add_slug(endpoint, values):
-    workspace = g.get("workspace")
-    if "partner_slug" not in values and workspace is not None and workspace.kind == "partner":
-        values["partner_slug"] = workspace.slug
+bind_workspace_slug(bp, "partner", "partner_slug")
 
 
 @bp.get("/p/<partner_slug>/")

@@ -26,7 +26,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
-from core.access import access
+from core.access import access, bind_workspace_slug
 from core.accounts.models import User
 from core.clock import now
 from core.credentials.compliance import Status
@@ -57,17 +57,7 @@ MANAGERS = ("owner", "admin")
 Page = str | tuple[str, int] | Response
 
 
-@bp.url_value_preprocessor
-def _pull_slug(_endpoint: str | None, values: dict[str, Any] | None) -> None:
-    if values and "slug" in values:
-        g.workspace_ref = values.pop("slug")
-
-
-@bp.url_defaults
-def _add_slug(_endpoint: str, values: dict[str, Any]) -> None:
-    workspace = g.get("workspace")
-    if "slug" not in values and workspace is not None and workspace.kind == "tenant":
-        values["slug"] = workspace.slug
+bind_workspace_slug(bp, "tenant", "slug")
 
 
 def _locale() -> str:

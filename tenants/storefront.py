@@ -16,7 +16,7 @@ from flask import Blueprint, Response, abort, flash, g, redirect, render_templat
 from flask_babel import get_locale
 from flask_babel import gettext as _
 
-from core.access import access
+from core.access import access, bind_workspace_slug
 from core.credentials.regions import language_names, region_name
 from core.db import db
 from tenants.forms import ConfirmForm
@@ -37,17 +37,7 @@ MANAGERS = ("owner", "admin")
 Page = str | tuple[str, int] | Response
 
 
-@bp.url_value_preprocessor
-def _pull_slug(_endpoint: str | None, values: dict[str, Any] | None) -> None:
-    if values and "slug" in values:
-        g.workspace_ref = values.pop("slug")
-
-
-@bp.url_defaults
-def _add_slug(_endpoint: str, values: dict[str, Any]) -> None:
-    workspace = g.get("workspace")
-    if "slug" not in values and workspace is not None and workspace.kind == "tenant":
-        values["slug"] = workspace.slug
+bind_workspace_slug(bp, "tenant", "slug")
 
 
 def _locale() -> str:

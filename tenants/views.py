@@ -33,7 +33,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
-from core.access import access, register_lister, register_resolver
+from core.access import access, bind_workspace_slug, register_lister, register_resolver
 from core.accounts import sessions
 from core.accounts.models import User
 from core.accounts.signals import email_verified
@@ -58,17 +58,7 @@ MANAGERS = ("owner", "admin")
 Page = str | tuple[str, int] | Response
 
 
-@bp.url_value_preprocessor
-def _pull_slug(endpoint, values):
-    if values and "slug" in values:
-        g.workspace_ref = values.pop("slug")
-
-
-@bp.url_defaults
-def _add_slug(endpoint, values):
-    workspace = g.get("workspace")
-    if "slug" not in values and workspace is not None and workspace.kind == "tenant":
-        values["slug"] = workspace.slug
+bind_workspace_slug(bp, "tenant", "slug")
 
 
 def _center():
